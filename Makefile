@@ -1,0 +1,65 @@
+# bpfq: `make setup` once on a fresh Debian 12 machine (as root), then `make up` or `make test`.
+SHELL := /bin/bash
+DEBIAN_PACKAGES := redis-server libbpf1 bpftrace bpftool docker-compose systemtap-sdt-dev gcc libc6-dev libcap2-bin make strace
+NODE_TEST := node --test --test-reporter=spec --test-reporter-destination=stdout \
+	--test-reporter=./dist/test/support/summary-reporter.js --test-reporter-destination=stdout
+SUMMARY := dist/test-summary.jsonl
+# run_group(GROUP, FLAGS): runs dist/test/GROUP/**/*.test.js; an empty group counts as zero.
+define run_group
+files=$$(find dist/test/$(1) -name '*.test.js' 2>/dev/null | sort); \
+if [ -n "$$files" ]; then BPFQ_TEST_SUMMARY=$(SUMMARY) $(NODE_TEST) $(2) $$files || true; \
+else echo '{"passed":0,"failed":0,"skipped":0}' >> $(SUMMARY); fi
+endef
+
+.PHONY: setup up test test-unit test-kernel test-api lint build gen bench clean image compose-up
+
+setup:
+	@if ! dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	fi
+	npm ci --no-audit --no-fund
+	$(MAKE) build
+	@if ! mountpoint -q /sys/kernel/tracing 2>/dev/null; then \
+		mount -t tracefs nodev /sys/kernel/tracing || echo "warning: could not mount tracefs (need root)"; \
+	fi
+
+build:
+	npx tsc -p tsconfig.json
+
+gen:
+	npm run gen
+
+up: build
+	bin/bpfq serve
+
+# Three groups (unit, kernel, api); the last line is `N passed, N failed[, N skipped]`.
+test: build
+	@rm -f $(SUMMARY)
+	@$(call run_group,unit,)
+	@$(call run_group,kernel,--test-concurrency=1)
+	@$(call run_group,api,--test-concurrency=1)
+	@node dist/test/support/total.js $(SUMMARY) 3
+
+test-unit: build
+	$(NODE_TEST) $$(find dist/test/unit -name '*.test.js' | sort)
+
+test-kernel: build
+	$(NODE_TEST) --test-concurrency=1 $$(find dist/test/kernel -name '*.test.js' | sort)
+
+test-api: build
+	$(NODE_TEST) --test-concurrency=1 $$(find dist/test/api -name '*.test.js' | sort)
+
+lint:
+	npm run lint
+
+bench: build
+	node dist/bench/run.js
+
+image:
+	docker build -f docker/Dockerfile -t bpfq:latest .
+
+compose-up:
+	docker compose -f docker/docker-compose.yml up -d
+
+clean:
+	rm -rf dist .bpfq test/.tmp bench/.tmp

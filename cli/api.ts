@@ -1,0 +1,9 @@
+import type { Command } from './main.js';
+
+export const command: Command = {
+  help: 'Usage: bpfq api [options]\n\n(being built: see the open issues)\n',
+  async main(): Promise<number> {
+    process.stderr.write('bpfq api: not implemented yet\n');
+    return 2;
+  },
+};
