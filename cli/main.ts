@@ -22,7 +22,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./api.js')).command,
   },
   worker: {
-    summary: "run a privileged tracing worker for this node (against REDIS_URL)",
+    summary: 'run a privileged tracing worker for this node (against REDIS_URL)',
     load: async () => (await import('./worker.js')).command,
   },
   submit: {
@@ -36,9 +36,9 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
