@@ -1,6 +1,14 @@
 // The syntax tree of a bpftrace 0.17 program, as the parser builds it and as the semantic
 // passes annotate it. Code generation lowers a CheckedProgram (bottom of this file).
 //
+// Spans: lines and columns are 1-based; endColumn is exclusive (bpftrace prints `1:13-19` for
+// the six characters at columns 13..18).
+//
+// Records: a `record` type carries its fields; a record reached through a pointer may carry
+// an empty `fields` list (BTF types are recursive and SizedType is plain JSON), so passes
+// look records up by name when they dereference; resolved field accesses carry everything
+// code generation needs.
+//
 // What the passes guarantee once `check()` returns a program without errors:
 //  - Every Expr has `type` set (never undefined); integer expressions are 64-bit as in
 //    bpftrace 0.17 (`int` of size 8) unless a cast narrowed them (the cast's type says so).
@@ -10,6 +18,8 @@
 //  - Compound assignments are desugared by the parser: `@x[k] += v` is an Assignment whose
 //    value is Binary(+, Map(@x[k]), v) (keys evaluated twice, as bpftrace 0.17 does);
 //    `compound` records the operator for printing only.
+//  - Identifiers are gone except as kstack/ustack mode arguments (enum constants and
+//    #define values became IntegerLiterals).
 //  - Builtins are Builtin nodes with a name from BuiltinName (`arg3` is {name:'arg', index:3}).
 //  - Field accesses (`->`, `.`) carry `field` (offset, type, bitfield, __data_loc) resolved
 //    from BTF, a C definition in the script or a tracepoint format. For tracepoint `args`
@@ -108,6 +118,15 @@ export interface Builtin extends ExprBase {
   name: BuiltinName;
   /** For `arg`/`sarg`: the N in argN. */
   index?: number;
+}
+
+/**
+ * A bare identifier: an enum constant (replaced by an IntegerLiteral during checking) or the
+ * mode argument of `kstack(perf)` / `ustack(raw, 5)` (kept; its type is `none`).
+ */
+export interface Identifier extends ExprBase {
+  kind: 'identifier';
+  name: string;
 }
 
 /** `$name`: a scratch variable of the enclosing probe block. */
@@ -238,6 +257,7 @@ export type Expr =
   | StringLiteral
   | PositionalParam
   | Builtin
+  | Identifier
   | Variable
   | MapRef
   | Call
@@ -270,6 +290,8 @@ export interface Assignment extends StmtBase {
   kind: 'assign';
   target: MapRef | Variable;
   value: Expr;
+  /** The span of the `=` (or `+=`) token: bpftrace points variable type errors there. */
+  opSpan: Span;
   /** `+=` etc. as written, for printing; the value already holds the operation. */
   compound?: BinaryOp;
 }

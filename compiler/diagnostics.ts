@@ -1,0 +1,336 @@
+// Diagnostics are data: a stable code, a message from the one catalog below, a span and
+// optional hints. formatDiagnostic renders them in bpftrace 0.17's shape:
+//
+//   stdin:1:13-19: ERROR: hist() requires one argument (0 provided)
+//   BEGIN { @ = hist(); }
+//               ~~~~~~
+//
+// Codes are grouped: E1xxx lexing and parsing, E2xxx names and types, E3xxx resources and
+// limits, E4xxx probes, E5xxx code generation; warnings are W followed by the same groups.
+// Messages follow bpftrace 0.17's wording; where 0.17 is unclear (e.g. "Invalid probe type"
+// without naming it) bpfq says more.
+import type { SourceSpan } from './artifact.js';
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  span: SourceSpan;
+  hints?: string[];
+}
+
+type Entry = { code: string; severity: Severity; message: (...args: never[]) => string };
+
+function e<A extends unknown[]>(code: string, message: (...args: A) => string) {
+  return { code, severity: 'error' as const, message };
+}
+function w<A extends unknown[]>(code: string, message: (...args: A) => string) {
+  return { code, severity: 'warning' as const, message };
+}
+
+/** Every message bpfq's front end can produce, by key. */
+export const catalog = {
+  // --- E1xxx: lexing and parsing
+  syntaxUnexpected: e('E1001', (found: string, expected?: string) =>
+    expected === undefined
+      ? `syntax error, unexpected ${found}`
+      : `syntax error, unexpected ${found}, expecting ${expected}`,
+  ),
+  unexpectedEof: e('E1002', (expected: string) => `unexpected end of file, expected ${expected}`),
+  unterminatedString: e('E1003', () => 'unterminated string'),
+  unterminatedComment: e('E1004', () => 'unterminated comment'),
+  invalidCharacter: e('E1005', (ch: string) => `invalid character '${ch}'`),
+  invalidEscape: e('E1006', (esc: string) => `invalid escape character '\\${esc}'`),
+  trailingNonNumeric: e('E1007', () => 'Found trailing non-numeric characters'),
+  integerTooLarge: e('E1008', (text: string) => `integer literal out of range: ${text}`),
+  exponentOverflow: e('E1009', (exp: string) => `Exponent will overflow integer range: ${exp}`),
+  emptyProgram: e('E1010', () => 'no probes in the program'),
+  invalidCDefinition: e('E1011', (why: string) => `invalid C definition: ${why}`),
+  unsupportedPreprocessor: e('E1012', (what: string) => `unsupported preprocessor directive: ${what}`),
+  includeNotFound: e('E1013', (file: string) => `include file not found: ${file}`),
+  unknownTypeInDefinition: e('E1014', (name: string) => `Unknown type in C definition: '${name}'`),
+
+  // --- E2xxx: names and types
+  undefinedVariable: e('E2001', (name: string) => `Undefined or undeclared variable: ${name}`),
+  undefinedMap: e('E2002', (name: string) => `Undefined map: ${name}`),
+  unknownFunction: e('E2003', (name: string) => `Unknown function: ${name}`),
+  unknownIdentifier: e('E2004', (name: string) => `Unknown identifier: '${name}'`),
+  unknownStruct: e('E2005', (name: string) => `Unknown struct/union: '${name}'`),
+  noSuchField: e(
+    'E2006',
+    (record: string, field: string) =>
+      `Struct/union of type '${record}' does not contain a field named '${field}'`,
+  ),
+  fieldOnPointer: e(
+    'E2007',
+    (field: string, type: string) =>
+      `Can not access field '${field}' on type '${type}'. Try dereferencing it first, or using '->'`,
+  ),
+  fieldOnNonRecord: e(
+    'E2008',
+    (field: string, type: string) => `Can not access field '${field}' on expression of type '${type}'`,
+  ),
+  arrowOnNonPointer: e(
+    'E2009',
+    (type: string) => `Can not use '->' on expression of type '${type}'. Try using '.' instead`,
+  ),
+  varTypeMismatch: e(
+    'E2010',
+    (name: string, got: string, have: string) =>
+      `Type mismatch for ${name}: trying to assign value of type '${got}' when variable already contains a value of type '${have}'`,
+  ),
+  mapTypeMismatch: e(
+    'E2011',
+    (name: string, got: string, have: string) =>
+      `Type mismatch for ${name}: trying to assign value of type '${got}' when map already contains a value of type '${have}'`,
+  ),
+  mapKeyMismatch: e(
+    'E2012',
+    (name: string, got: string, want: string) =>
+      `Argument mismatch for ${name}: trying to access with arguments: [${got}] when map expects arguments: [${want}]`,
+  ),
+  binopMismatch: e(
+    'E2013',
+    (op: string, left: string, right: string) =>
+      `Type mismatch for '${op}': comparing '${left}' with '${right}'`,
+  ),
+  ternaryMismatch: e(
+    'E2014',
+    (a: string, b: string) => `Ternary operator must return the same type: have '${a}' and '${b}'`,
+  ),
+  tupleMismatch: e('E2015', (a: string, b: string) => `Tuple type mismatch: ${a} != ${b}.`),
+  tupleIndex: e(
+    'E2016',
+    (index: number, count: number) =>
+      `Invalid tuple index: ${index}. Found ${count} elements in tuple.`,
+  ),
+  tupleIndexOnNonTuple: e(
+    'E2017',
+    (index: number, type: string) => `Can not access index ${index} on expression of type '${type}'`,
+  ),
+  tupleAsMapKey: e(
+    'E2018',
+    () =>
+      'tuple cannot be used as a map key. Try a multi-key associative array instead (eg `@map[$1, $2] = ...)`.',
+  ),
+  indexOnNonArray: e(
+    'E2019',
+    (type: string) =>
+      `The array index operator [] can only be used on arrays and pointers, found ${type}.`,
+  ),
+  indexNotInteger: e('E2020', (type: string) => `The array index must be an integer, found ${type}.`),
+  indexOutOfBounds: e(
+    'E2021',
+    (index: string, count: number) => `the index ${index} is out of bounds for array of size ${count}`,
+  ),
+  invalidAssignment: e('E2022', (type: string) => `Invalid expression for assignment: ${type}`),
+  aggregateNotAssigned: e('E2023', (name: string) => `${name}() should be directly assigned to a map`),
+  argCountNone: e('E2024', (name: string, n: number) => `${name}() requires no arguments (${n} provided)`),
+  argCountOne: e('E2025', (name: string, n: number) => `${name}() requires one argument (${n} provided)`),
+  argCountExact: e(
+    'E2026',
+    (name: string, want: number, n: number) => `${name}() requires ${want} arguments (${n} provided)`,
+  ),
+  argCountAtLeast: e(
+    'E2027',
+    (name: string, want: number, n: number) =>
+      `${name}() requires at least ${want} argument${want === 1 ? '' : 's'} (${n} provided)`,
+  ),
+  argCountAtMost: e(
+    'E2028',
+    (name: string, want: number, n: number) => `${name}() takes up to ${want} arguments (${n} provided)`,
+  ),
+  expectsLiteral: e(
+    'E2029',
+    (name: string, what: string, got: string) => `${name}() expects a ${what} literal (${got} provided)`,
+  ),
+  argType: e(
+    'E2030',
+    (name: string, want: string, position: string, got: string) =>
+      `${name}() expects ${want} as ${position} argument (${got} provided)`,
+  ),
+  printfNotEnough: e(
+    'E2031',
+    (fn: string, got: number, want: number) =>
+      `${fn}: Not enough arguments for format string (${got} supplied, ${want} expected)`,
+  ),
+  printfTooMany: e(
+    'E2032',
+    (fn: string, got: number, want: number) =>
+      `${fn}: Too many arguments for format string (${got} supplied, ${want} expected)`,
+  ),
+  printfSpecType: e(
+    'E2033',
+    (fn: string, spec: string, want: string, got: string) =>
+      `${fn}: %${spec} specifier expects a value of type ${want} (${got} supplied)`,
+  ),
+  printfBadSpec: e('E2034', (fn: string, spec: string) => `${fn}: Invalid format string specifier '%${spec}'`),
+  unsafeFunction: e(
+    'E2035',
+    (name: string) => `${name}() is an unsafe function being used in safe mode`,
+  ),
+  builtinWrongProbe: e('E2036', (text: string) => text),
+  lhistStep: e('E2037', (step: string) => `lhist() step must be >= 1 (${step} provided)`),
+  lhistRange: e(
+    'E2038',
+    (min: string, max: string) => `lhist() min must be less than max (provided min ${min} and max ${max})`,
+  ),
+  lhistNegative: e('E2039', (what: string) => `lhist() ${what} must be non-negative (provided ${what} value)`),
+  lhistMismatch: e(
+    'E2040',
+    (name: string) => `Different lhist bounds in a single map unsupported: ${name}`,
+  ),
+  loopJumpOutside: e('E2041', (what: string) => `${what} used outside of a loop`),
+  unrollMin: e('E2042', () => 'unroll minimum value is 1'),
+  unrollMax: e('E2043', () => 'unroll maximum value is 100'),
+  positionalNotNumber: e(
+    'E2044',
+    (n: number, value: string) => `$${n} used numerically but given "${value}". Try using str($${n}).`,
+  ),
+  castUnknownType: e('E2045', (name: string) => `Cannot cast to "${name}"`),
+  castInvalid: e('E2046', (from: string, to: string) => `Cannot cast from "${from}" to "${to}"`),
+  derefNonPointer: e('E2047', (type: string) => `Can not dereference type '${type}'`),
+  unaryInvalid: e(
+    'E2048',
+    (op: string, type: string) => `The ${op} operator can not be used on expressions of type '${type}'`,
+  ),
+  conditionType: e('E2049', (what: string, type: string) => `Invalid condition in ${what}: ${type}`),
+  mapAsValue: e('E2050', (name: string) => `${name}: map used as a value without a key`),
+  aggregateInExpression: e(
+    'E2051',
+    (name: string, type: string) => `${name}: a '${type}' map cannot be read in an expression in bpftrace 0.17`,
+  ),
+  stringTooLong: e(
+    'E2052',
+    (fn: string, max: number) => `${fn}: string too long (maximum is ${max} bytes)`,
+  ),
+  notAMap: e('E2053', (fn: string, n: number) => `${fn}() expects a map as argument ${n}`),
+  mapWithoutKey: e('E2054', (fn: string) => `${fn}() expects a map element (with a key)`),
+  printUnsupported: e('E2055', (type: string) => `print() does not support values of type '${type}'`),
+  incDecTarget: e(
+    'E2056',
+    (op: string) => `The ${op} operator must be applied to a map or variable`,
+  ),
+  incDecType: e('E2057', (name: string, type: string) => `${name}: the ++/-- operators need an integer, found '${type}'`),
+  stringCompare: e('E2058', (op: string) => `The ${op} operator can not be used on strings`),
+  invalidEnvValue: e('E2059', (name: string, why: string) => `${name}: ${why}`),
+  callNotAllowed: e('E2060', (text: string) => text),
+  unknownType: e('E2061', (name: string) => `Unknown identifier: '${name}'`),
+  variableNoType: e('E2062', (name: string) => `Value of ${name} has no type`),
+  stackMode: e('E2063', (mode: string) => `${mode} is not a valid stack mode`),
+  stackLimit: e('E2064', (fn: string, max: number) => `${fn}() limit must be between 1 and ${max}`),
+  assignNone: e('E2065', (target: string) => `Invalid value for assignment to ${target}: the expression has no value`),
+  returnValue: e('E2066', () => 'return takes no value in bpftrace 0.17'),
+  symbolNotFound: e('E2067', (sym: string) => `Could not resolve symbol: ${sym}`),
+  kernelSymbolNotFound: e('E2068', (sym: string) => `Failed to resolve kernel symbol: ${sym}`),
+  invalidSignal: e('E2069', (sig: string) => `${sig} is not a valid signal`),
+  tooManyJoinArgs: e('E2070', () => 'join() only supports up to 16 arguments'),
+
+  // --- E3xxx: resources and limits
+  tooManyProbes: e(
+    'E3001',
+    (n: number, max: number) =>
+      `Your program is trying to generate more than ${max} BPF programs (${n}). Set BPFTRACE_MAX_PROBES to a higher value.`,
+  ),
+  strlenTooLarge: e('E3002', (n: number) => `BPFTRACE_STRLEN of ${n} exceeds the maximum of 200 bytes`),
+
+  // --- E4xxx: probes
+  invalidProbeType: e('E4001', (type: string) => `Invalid probe type: '${type}'`),
+  invalidProbeFormat: e('E4002', (probe: string, form: string) => `${probe} probe must have the form ${form}`),
+  tracepointNotFound: e('E4003', (name: string) => `tracepoint not found: ${name}`),
+  noMatch: e('E4004', (pattern: string) => `No probes to attach: '${pattern}' matches nothing`),
+  binaryNotFound: e('E4005', (name: string) => `uprobe target file '${name}' does not exist or is not executable`),
+  symbolMissing: e('E4006', (probe: string, func: string, path: string) => `Could not resolve symbol: ${path}:${func} (${probe})`),
+  usdtNotFound: e('E4007', (probe: string) => `Failed to find usdt probe: ${probe}`),
+  invalidProbeArg: e('E4008', (probe: string, what: string) => `${probe}: ${what}`),
+  duplicateSpecialProbe: e('E4009', (name: string) => `${name} probes can only be specified once`),
+  softwareUnknown: e('E4010', (name: string) => `${name} is not a software probe`),
+  hardwareUnknown: e('E4011', (name: string) => `${name} is not a hardware probe`),
+  kernelFunctionNotFound: e('E4012', (name: string) => `kernel function not found: ${name}`),
+  wildcardNotAllowed: e('E4013', (probe: string) => `${probe} probes do not support wildcards`),
+  btfFunctionNotFound: e('E4014', (name: string) => `No BTF found for ${name}`),
+  specialWithOthers: e('E4015', (name: string) => `${name} can not be combined with other attach points in one block`),
+
+  // --- W: warnings
+  unusedAddrspace: w('W2001', () => 'Addrspace is not set'),
+  mapTopDivIgnored: w('W2002', (fn: string) => `${fn}: top and div arguments are ignored for stats maps`),
+  debugf: w(
+    'W2003',
+    () =>
+      'The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).',
+  ),
+  unusedVariable: w('W2004', (name: string) => `Variable used before it was assigned: ${name}`),
+  signedShift: w('W2005', () => 'signed operands for shift'),
+  wildcardPartialMiss: w('W4001', (pattern: string) => `${pattern} matched no probes; skipped`),
+} satisfies Record<string, Entry>;
+
+export type DiagnosticKey = keyof typeof catalog;
+type Args<K extends DiagnosticKey> = Parameters<(typeof catalog)[K]['message']>;
+
+export function diagnostic<K extends DiagnosticKey>(
+  key: K,
+  span: SourceSpan,
+  ...args: Args<K>
+): Diagnostic {
+  const entry = catalog[key];
+  // The catalog's message functions take different tuples; Args<K> matches entry K.
+  const message = (entry.message as (...a: unknown[]) => string)(...args);
+  return { code: entry.code, severity: entry.severity, message, span };
+}
+
+export function withHints(d: Diagnostic, ...hints: string[]): Diagnostic {
+  return { ...d, hints: [...(d.hints ?? []), ...hints] };
+}
+
+/** Collects diagnostics for one pass; passes never print. */
+export class DiagnosticBag {
+  readonly items: Diagnostic[] = [];
+
+  add(d: Diagnostic): void {
+    this.items.push(d);
+  }
+
+  report<K extends DiagnosticKey>(key: K, span: SourceSpan, ...args: Args<K>): Diagnostic {
+    const d = diagnostic(key, span, ...args);
+    this.items.push(d);
+    return d;
+  }
+
+  get hasErrors(): boolean {
+    return this.items.some((d) => d.severity === 'error');
+  }
+}
+
+export interface DiagnosticSource {
+  /** `stdin` for `-e` programs, else the file name as given. */
+  name: string;
+  text: string;
+}
+
+/**
+ * bpftrace's shape: `NAME:LINE:COL-ENDCOL: ERROR: message`, the source line, then `~` under
+ * the span (columns are 1-based, the end is exclusive). A span running over several lines
+ * is underlined to the end of its first line.
+ */
+export function formatDiagnostic(d: Diagnostic, source: DiagnosticSource): string {
+  const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
+  const lines = source.text.split('\n');
+  const { line, column } = d.span;
+  const lineText = (lines[line - 1] ?? '').replace(/\r$/, '');
+  const lastColumn =
+    d.span.endLine === line ? Math.max(d.span.endColumn, column + 1) : lineText.length + 1;
+  const head = `${source.name}:${line}:${column}-${lastColumn}: ${label}: ${d.message}\n`;
+  // bpftrace copies tabs into the caret line so that the tildes line up under tabs too.
+  let pad = '';
+  for (let i = 0; i < column - 1; i++) pad += lineText[i] === '\t' ? '\t' : ' ';
+  const carets = '~'.repeat(Math.max(1, lastColumn - column));
+  const hints = (d.hints ?? []).map((h) => `HINT: ${h}\n`).join('');
+  return `${head}${lineText}\n${pad}${carets}\n${hints}`;
+}
+
+/** All diagnostics in source order, errors and warnings as bpftrace prints them. */
+export function formatDiagnostics(ds: readonly Diagnostic[], source: DiagnosticSource): string {
+  return ds.map((d) => formatDiagnostic(d, source)).join('');
+}
