@@ -1,0 +1,57 @@
+// What attaching a program leaves behind, and how to undo it.
+import type { AttachTarget } from '../../compiler/artifact.js';
+import { closeFd } from '../libbpf/program.js';
+import { perfEventDisable } from '../libbpf/perf-event.js';
+
+export interface Attachment {
+  /** The probe name (`tracepoint:syscalls:sys_enter_read`). */
+  probe: string;
+  /** What was opened, for -v: `perf_event fd 12 on cpu 0`, ... */
+  details: string[];
+  /** Undoes the attachment. Never throws: teardown must reach everything. */
+  detach(): void;
+}
+
+export interface AttachContext {
+  /** `-p`/`-c` pid: uprobes, USDT and watchpoints attach to this process only. */
+  pid?: number;
+  /** Prefix for relative probe paths; default none. */
+  onLog?: (line: string) => void;
+}
+
+/** A loaded program ready to attach. */
+export interface AttachableProgram {
+  name: string;
+  fd: number;
+  attach: AttachTarget;
+}
+
+/**
+ * Perf event fds with the program attached: DISABLE then close each, newest first. Closing the
+ * fd is what detaches (the kernel drops the program with the event).
+ */
+export function perfAttachment(probe: string, fds: number[], details: string[]): Attachment {
+  return {
+    probe,
+    details,
+    detach() {
+      for (const fd of [...fds].reverse()) {
+        perfEventDisable(fd);
+        closeFd(fd);
+      }
+      fds.length = 0;
+    },
+  };
+}
+
+/** Opens one perf event per item, closing those already opened when a later one fails. */
+export function openAll<T>(items: T[], open: (item: T) => number): number[] {
+  const fds: number[] = [];
+  try {
+    for (const item of items) fds.push(open(item));
+    return fds;
+  } catch (e) {
+    for (const fd of fds.reverse()) closeFd(fd);
+    throw e;
+  }
+}

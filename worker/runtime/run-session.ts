@@ -1,0 +1,298 @@
+// One tracing session, in bpftrace 0.17's order (BPFtrace::run): create maps and load programs,
+// seed `elapsed`, print `Attaching N probes...`, run BEGIN, attach every other probe in
+// declaration order, release a -c child, then poll the event buffers every 100 ms until exit(),
+// a signal, the duration, or the end of the traced process. Then detach, run END, drain the
+// buffers, write the "\n\n" and print every map in name order. Teardown runs in `finally` in
+// the exact reverse order of setup, whatever failed.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Artifact, MapArtifact } from '../../compiler/artifact.js';
+import {
+  decodeEvent,
+  decodeMap,
+  noSymbols,
+  OUTPUT_VERSION,
+  type DecodeContext,
+  type DecodedEvent,
+  type OutputRecord,
+} from '../output/index.js';
+import { attachProgram, type Attachment } from '../attach/index.js';
+import { AttachError } from '../attach/attach-error.js';
+import { checkKprobeSupport } from '../attach/kprobe.js';
+import { EventReader } from '../libbpf/event-reader.js';
+import { BpfError, NotSupportedError } from '../libbpf/errors.js';
+import { testRunProgram } from '../libbpf/program.js';
+import { loadArtifact, type LoadedArtifact, type LoadedProgram } from '../loader/load-artifact.js';
+import { readRawEntries, readStack } from './map-reader.js';
+import type { SessionEnd, SessionOptions, SessionResult } from './session.js';
+
+const DEFAULT_POLL_MS = 100;
+
+/** `print(@m)` and the exit dump: read the map now and decode it in 0.17's order. */
+function mapRecord(
+  loaded: LoadedArtifact,
+  spec: MapArtifact,
+  ctx: DecodeContext,
+  top = 0,
+  div = 0,
+): OutputRecord | undefined {
+  const map = loaded.map(spec.name);
+  if (!map) return undefined;
+  const value = decodeMap(loaded.artifact, spec, readRawEntries(map), ctx);
+  const record: OutputRecord = { type: 'map', map: value };
+  if (top > 0) record.top = top;
+  if (div > 1) record.div = div;
+  return record;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function runSession(artifact: Artifact, options: SessionOptions = {}): Promise<SessionResult> {
+  const started = Date.now();
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const keep = options.keepRecords ?? true;
+  const records: OutputRecord[] = [];
+  const log = options.onLog ?? (() => {});
+  let lostEvents = 0;
+
+  const emit = (record: OutputRecord): void => {
+    if (keep) records.push(record);
+    options.onOutput?.(record);
+  };
+
+  // 0.17 prints this before loading anything (it loads each program as it attaches it), so
+  // it shows even when a program is then rejected or fails to attach.
+  if (!options.quiet) emit({ type: 'attached_probes', probes: artifact.probeCount });
+
+  // Kernel features first: a probe the kernel cannot run fails before anything is created.
+  for (const p of artifact.programs) {
+    try {
+      checkKprobeSupport(p.name, p.attach);
+    } catch (e) {
+      throw new AttachError(p.name, e instanceof Error ? e.message : String(e), e);
+    }
+  }
+
+  let loaded: LoadedArtifact | undefined;
+  let reader: EventReader | undefined;
+  const attachments: Attachment[] = [];
+  const detachAll = (): void => {
+    while (attachments.length > 0) {
+      const a = attachments.pop()!;
+      try {
+        a.detach();
+      } catch (e) {
+        log(`warning: detaching ${a.probe}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  };
+
+  let end: SessionEnd | undefined;
+  /** exit() was handled: later events are dropped until END runs (0.17's finalize_). */
+  let dropEvents = false;
+  const timers: NodeJS.Timeout[] = [];
+  let childExited = false;
+  let wake: (() => void) | undefined;
+
+  const stop = (why: SessionEnd): void => {
+    if (end !== undefined) return;
+    end = why;
+    wake?.();
+  };
+
+  try {
+    loaded = loadArtifact(artifact, { verbose: options.verbose ?? false });
+    const session = loaded;
+    if (options.verbose) {
+      for (const p of loaded.programs) {
+        if (p.log !== '') log(`${p.artifact.name}: verifier log\n${p.log.trimEnd()}`);
+      }
+    }
+
+    const ctx: DecodeContext = {
+      symbolizer: options.symbolizer ?? noSymbols,
+      readStack: (stack, id) => readStack(session, stack, id),
+    };
+
+    const handle = (event: DecodedEvent): void => {
+      switch (event.kind) {
+        case 'output':
+          emit(event.record);
+          return;
+        case 'exit':
+          dropEvents = true;
+          detachAll();
+          options.child?.terminate();
+          stop('exit');
+          return;
+        case 'print_map': {
+          const r = mapRecord(session, event.map, ctx, event.top, event.div);
+          if (r) emit(r);
+          return;
+        }
+        case 'clear':
+          session.map(event.map.name)?.clear();
+          return;
+        case 'zero':
+          session.map(event.map.name)?.zero();
+          return;
+        case 'system': {
+          if (!options.unsafe) return;
+          let out = '';
+          try {
+            out = execFileSync('/bin/sh', ['-c', event.command], {
+              encoding: 'utf8',
+              stdio: ['ignore', 'pipe', 'inherit'],
+            });
+          } catch (e) {
+            out = String((e as { stdout?: unknown }).stdout ?? '');
+          }
+          emit({ type: 'syscall', text: out });
+          return;
+        }
+        case 'cat': {
+          let text: string;
+          try {
+            text = readFileSync(event.path, 'utf8');
+          } catch (e) {
+            text = `ERROR: failed to open file '${event.path}': ${(e as NodeJS.ErrnoException).message}\n`;
+          }
+          emit({ type: 'cat', text });
+          return;
+        }
+      }
+    };
+
+    const events = artifact.maps.find((m) => m.role === 'events');
+    if (events) {
+      const map = loaded.map(events.name)!;
+      reader = EventReader.open(map.fd, events.type === 'ringbuf' ? 'ring' : 'perf', {
+        pages: artifact.config.perfRbPages,
+        onSample: (data) => {
+          if (dropEvents) return;
+          handle(decodeEvent(artifact, data, ctx));
+        },
+        onLost: (count) => {
+          lostEvents += count;
+          emit({ type: 'lost_events', events: count });
+        },
+      });
+    }
+
+    // `elapsed` counts from here: user space seeds the start time (CLOCK_MONOTONIC, the
+    // clock bpf_ktime_get_ns reads; Node's hrtime reads the same clock on Linux).
+    const elapsed = artifact.maps.find((m) => m.role === 'elapsed');
+    if (elapsed) {
+      const key = Buffer.alloc(elapsed.keySize);
+      const value = Buffer.alloc(elapsed.valueSize);
+      value.writeBigUInt64LE(process.hrtime.bigint());
+      loaded.map(elapsed.name)!.update(key, value);
+    }
+
+    const begin = loaded.programs.find((p) => p.artifact.attach.kind === 'begin');
+    const endProgram = loaded.programs.find((p) => p.artifact.attach.kind === 'end');
+    if (begin) testRunProgram(begin.fd);
+
+    const attachCtx = options.pid !== undefined ? { pid: options.pid, onLog: log } : { onLog: log };
+    for (const p of loaded.programs) {
+      const kind = p.artifact.attach.kind;
+      if (kind === 'begin' || kind === 'end') continue;
+      attachments.push(attachOne(p, attachCtx));
+      if (options.verbose) for (const d of attachments[attachments.length - 1]!.details) log(`${p.artifact.name}: ${d}`);
+    }
+
+    // Stop conditions other than exit(): each wakes the poll loop.
+    const onAbort = (): void => stop('signal');
+    if (options.signal) {
+      if (options.signal.aborted) stop('signal');
+      else options.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    if (options.durationMs !== undefined) {
+      timers.push(setTimeout(() => stop('duration'), options.durationMs));
+    }
+    if (options.child) {
+      void options.child.exited.then(() => {
+        childExited = true;
+      });
+      options.child.release();
+    }
+
+    try {
+      // The poll loop: bpftrace checks the traced process after each poll.
+      while (end === undefined) {
+        if (reader) await reader.poll(pollMs);
+        else await new Promise<void>((resolve) => {
+          wake = resolve;
+          timers.push(setTimeout(resolve, pollMs));
+        });
+        wake = undefined;
+        if (childExited) stop('child-exited');
+        if (options.pid !== undefined && !isAlive(options.pid)) stop('pid-exited');
+      }
+      // After exit(), 0.17 keeps reading (and dropping) until a poll comes back empty.
+      if (end === 'exit' && reader) {
+        while ((await reader.poll(pollMs)) > 0) {
+          /* dropped */
+        }
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+
+    detachAll();
+    if (end !== 'exit') options.child?.terminate();
+    dropEvents = false;
+    if (endProgram) testRunProgram(endProgram.fd);
+    if (reader) {
+      while ((await reader.poll(pollMs)) > 0) {
+        /* drained into the output */
+      }
+    } else if (end !== 'exit') {
+      await sleep(0);
+    }
+
+    emit({ type: 'end' });
+    const userMaps = artifact.maps
+      .filter((m) => m.role === 'user')
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const m of userMaps) {
+      const r = mapRecord(loaded, m, ctx);
+      if (r) emit(r);
+    }
+
+    return {
+      output: { format: 'bpfq-output', version: OUTPUT_VERSION, records },
+      end: end ?? 'signal',
+      attachedProbes: artifact.probeCount,
+      lostEvents,
+      elapsedMs: Date.now() - started,
+    };
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    detachAll();
+    if (reader) await reader.close();
+    loaded?.close();
+  }
+}
+
+function attachOne(p: LoadedProgram, ctx: { pid?: number; onLog: (line: string) => void }): Attachment {
+  try {
+    return attachProgram({ name: p.artifact.name, fd: p.fd, attach: p.artifact.attach }, ctx);
+  } catch (e) {
+    if (e instanceof AttachError) throw e;
+    const reason =
+      e instanceof BpfError || e instanceof NotSupportedError ? e.message : e instanceof Error ? e.message : String(e);
+    throw new AttachError(p.artifact.name, reason, e);
+  }
+}
