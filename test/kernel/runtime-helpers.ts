@@ -1,0 +1,145 @@
+// Shared by the runtime's kernel tests: hand-built programs (compiler/bpf constructors), the
+// C workload, and the check that nothing of ours stays loaded after a test.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { alu, call, encode, exit, insn, jmp, ld, label, st, type Item, R0, R1, R2, R10 } from '../../compiler/bpf/index.js';
+import type { Artifact, AttachTarget, MapArtifact, ProgType, ProgramArtifact } from '../../compiler/artifact.js';
+import { ARTIFACT_VERSION } from '../../compiler/artifact.js';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Programs and links the kernel has loaded right now, by id. */
+export function loadedBpfIds(): { progs: Set<number>; links: Set<number> } {
+  const ids = (what: string): Set<number> => {
+    const out = execFileSync('bpftool', [what, 'show', '-j'], { encoding: 'utf8' });
+    return new Set((JSON.parse(out || '[]') as { id: number }[]).map((p) => p.id));
+  };
+  return { progs: ids('prog'), links: ids('link') };
+}
+
+export function openFdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+export interface KernelSnapshot {
+  progs: Set<number>;
+  links: Set<number>;
+  fds: number;
+}
+
+export function snapshot(): KernelSnapshot {
+  return { ...loadedBpfIds(), fds: openFdCount() };
+}
+
+/** Nothing loaded since `before` is still loaded, and this process holds no extra fd. */
+export function assertNothingLeft(before: KernelSnapshot): void {
+  const now = snapshot();
+  const newProgs = [...now.progs].filter((id) => !before.progs.has(id));
+  const newLinks = [...now.links].filter((id) => !before.links.has(id));
+  assert.deepEqual(newProgs, [], 'BPF programs left loaded');
+  assert.deepEqual(newLinks, [], 'BPF links left');
+  assert.ok(now.fds <= before.fds, `file descriptors left open: ${before.fds} -> ${now.fds}`);
+}
+
+/** Builds the C workload once per test run; returns its path. */
+export function workloadBinary(): string {
+  const src = join(repoRoot, 'test/kernel/runtime-workload.c');
+  const dir = join(repoRoot, 'test/.tmp');
+  const bin = join(dir, 'runtime-workload');
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('cc', ['-O1', '-o', `${bin}.${process.pid}`, src]);
+    execFileSync('mv', ['-f', `${bin}.${process.pid}`, bin]);
+  }
+  return bin;
+}
+
+/** `readelf` facts about the workload: a symbol's file offset and the USDT probe's. */
+export function elfFileOffset(path: string, vaddr: bigint): bigint {
+  const out = execFileSync('readelf', ['-lW', path], { encoding: 'utf8' });
+  for (const line of out.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[0] !== 'LOAD') continue;
+    const off = BigInt(f[1]!);
+    const va = BigInt(f[2]!);
+    const filesz = BigInt(f[4]!);
+    if (vaddr >= va && vaddr < va + filesz) return vaddr - va + off;
+  }
+  throw new Error(`no LOAD segment holds 0x${vaddr.toString(16)}`);
+}
+
+export function symbolAddress(path: string, name: string): bigint {
+  const out = execFileSync('nm', [path], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => l.endsWith(` ${name}`));
+  if (!line) throw new Error(`no symbol ${name} in ${path}`);
+  return BigInt(`0x${line.split(' ')[0]}`);
+}
+
+export function usdtLocation(path: string): { pc: bigint; semaphore: bigint } {
+  const out = execFileSync('readelf', ['-n', path], { encoding: 'utf8' });
+  const m = /Location: (0x[0-9a-f]+), Base: 0x[0-9a-f]+, Semaphore: (0x[0-9a-f]+)/.exec(out);
+  if (!m) throw new Error(`no USDT note in ${path}`);
+  return { pc: BigInt(m[1]!), semaphore: BigInt(m[2]!) };
+}
+
+/** Increments the u64 in slot 0 of array map `map`: the smallest useful probe body. */
+export function countInto(map: string): Item[] {
+  return [
+    st.w(R10, -4, 0),
+    alu.mov.reg(R2, R10),
+    alu.add.imm(R2, -4),
+    ld.mapFd(R1, map),
+    call('map_lookup_elem'),
+    jmp.jeq.imm(R0, 0, 'out'),
+    alu.mov.imm(R1, 1),
+    // lock *(u64 *)(r0 + 0) += r1  (BPF_STX | BPF_ATOMIC | BPF_DW, imm BPF_ADD)
+    insn({ opcode: 0xdb, dst: R0, src: R1, off: 0, imm: 0 }),
+    label('out'),
+    alu.mov.imm(R0, 0),
+    exit(),
+  ];
+}
+
+export function program(name: string, progType: ProgType, attach: AttachTarget, items: Item[]): ProgramArtifact {
+  const e = encode(items);
+  return {
+    name,
+    progType,
+    attach,
+    insns: Buffer.from(e.bytes).toString('base64'),
+    mapRelocations: e.mapRelocations,
+    sourceMap: e.sourceMap,
+    spans: [],
+  };
+}
+
+export function counterMap(name: string): MapArtifact {
+  return { name, kernelName: name, role: 'internal', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 };
+}
+
+export function artifactOf(parts: Partial<Artifact> & { programs: ProgramArtifact[]; maps: MapArtifact[] }): Artifact {
+  return {
+    format: 'bpfq-artifact',
+    version: ARTIFACT_VERSION,
+    source: { name: 'stdin', text: '' },
+    probeCount: parts.programs.length,
+    printf: [],
+    system: [],
+    cat: [],
+    time: [],
+    strftime: [],
+    join: [],
+    printValue: [],
+    probeNames: parts.programs.map((p) => p.name),
+    needs: { unsafe: false, cpid: false, elapsed: false },
+    config: { strlen: 64, mapKeysMax: 4096, perfRbPages: 64 },
+    ...parts,
+  };
+}
+
+export function dirOf(path: string): string {
+  return dirname(path);
+}
