@@ -29,4 +29,5 @@ export { decodeEvent } from './decode-event.js';
 export { decodeMap } from './decode-map.js';
 export { decodeValue } from './decode-value.js';
 export { formatPrintf } from './printf.js';
+export { exitOrder } from './exit-order.js';
 export { renderRecord, renderRecords, renderText, renderJson, outputResult } from './render.js';

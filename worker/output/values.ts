@@ -129,7 +129,8 @@ export type OutputRecord =
 /** What a job stores as its result: render with renderText / renderJson. */
 export interface OutputResult {
   format: 'bpfq-output';
-  version: typeof OUTPUT_VERSION;
+  /** OUTPUT_VERSION when written. */
+  version: number;
   records: OutputRecord[];
 }
 
