@@ -86,18 +86,18 @@ export function usdtLocation(path: string): { pc: bigint; semaphore: bigint } {
 }
 
 /** Increments the u64 in slot 0 of array map `map`: the smallest useful probe body. */
-export function countInto(map: string): Item[] {
+export function countInto(map: string, out = 'out'): Item[] {
   return [
     st.w(R10, -4, 0),
     alu.mov.reg(R2, R10),
     alu.add.imm(R2, -4),
     ld.mapFd(R1, map),
     call('map_lookup_elem'),
-    jmp.jeq.imm(R0, 0, 'out'),
+    jmp.jeq.imm(R0, 0, out),
     alu.mov.imm(R1, 1),
     // lock *(u64 *)(r0 + 0) += r1  (BPF_STX | BPF_ATOMIC | BPF_DW, imm BPF_ADD)
     insn({ opcode: 0xdb, dst: R0, src: R1, off: 0, imm: 0 }),
-    label('out'),
+    label(out),
     alu.mov.imm(R0, 0),
     exit(),
   ];
