@@ -16,7 +16,12 @@ export type LogicOp = '&&' | '||';
 export type StatFunction = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'percentile';
 
 export type Expr =
-  | { readonly kind: 'number'; readonly value: number; readonly unit: 'time' | 'size' | undefined; readonly span: Span }
+  | {
+      readonly kind: 'number';
+      readonly value: number;
+      readonly unit: 'time' | 'size' | undefined;
+      readonly span: Span;
+    }
   | { readonly kind: 'string'; readonly value: string; readonly span: Span }
   | { readonly kind: 'bool'; readonly value: boolean; readonly span: Span }
   | MapRef
@@ -30,9 +35,27 @@ export type Expr =
     }
   | { readonly kind: 'not'; readonly operand: Expr; readonly span: Span }
   | { readonly kind: 'neg'; readonly operand: Expr; readonly span: Span }
-  | { readonly kind: 'arith'; readonly op: ArithOp; readonly left: Expr; readonly right: Expr; readonly span: Span }
-  | { readonly kind: 'compare'; readonly op: CompareOp; readonly left: Expr; readonly right: Expr; readonly span: Span }
-  | { readonly kind: 'logic'; readonly op: LogicOp; readonly left: Expr; readonly right: Expr; readonly span: Span };
+  | {
+      readonly kind: 'arith';
+      readonly op: ArithOp;
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly span: Span;
+    }
+  | {
+      readonly kind: 'compare';
+      readonly op: CompareOp;
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly span: Span;
+    }
+  | {
+      readonly kind: 'logic';
+      readonly op: LogicOp;
+      readonly left: Expr;
+      readonly right: Expr;
+      readonly span: Span;
+    };
 
 export interface MapRef {
   readonly kind: 'map';

@@ -49,10 +49,13 @@ function kindOf(source: string, e: Expr): Kind {
     case 'compare': {
       const l = kindOf(source, e.left);
       const r = kindOf(source, e.right);
-      if (l === 'bool' || r === 'bool') fail('compare values, not comparisons (use && or ||)', l === 'bool' ? e.left : e.right);
+      if (l === 'bool' || r === 'bool')
+        fail('compare values, not comparisons (use && or ||)', l === 'bool' ? e.left : e.right);
       const ordered = e.op !== '==' && e.op !== '!=';
-      if (ordered && (l === 'str' || r === 'str')) fail(`'${e.op}' compares numbers; strings take == or !=`, l === 'str' ? e.left : e.right);
-      if ((l === 'str' && r === 'num') || (l === 'num' && r === 'str')) fail('a number cannot equal a string', e.right);
+      if (ordered && (l === 'str' || r === 'str'))
+        fail(`'${e.op}' compares numbers; strings take == or !=`, l === 'str' ? e.left : e.right);
+      if ((l === 'str' && r === 'num') || (l === 'num' && r === 'str'))
+        fail('a number cannot equal a string', e.right);
       return 'bool';
     }
     case 'logic':

@@ -43,7 +43,12 @@ class EvalProblem extends Error {}
 export function evaluate(source: string, expr: Expr, result: ResultView): Verdict {
   const observations: Observation[] = [];
   const seen = new Set<string>();
-  const observe = (at: Expr, value: number | string, unit: UnitKind | undefined, note?: string): void => {
+  const observe = (
+    at: Expr,
+    value: number | string,
+    unit: UnitKind | undefined,
+    note?: string,
+  ): void => {
     const text = source.slice(at.span.start, at.span.end);
     if (seen.has(text)) return;
     seen.add(text);
@@ -82,10 +87,16 @@ export function evaluate(source: string, expr: Expr, result: ResultView): Verdic
           case '*':
             return l * r;
           case '/':
-            if (r === 0) throw new EvalProblem(`division by zero in ${source.slice(e.span.start, e.span.end)}`);
+            if (r === 0)
+              throw new EvalProblem(
+                `division by zero in ${source.slice(e.span.start, e.span.end)}`,
+              );
             return l / r;
           case '%':
-            if (r === 0) throw new EvalProblem(`division by zero in ${source.slice(e.span.start, e.span.end)}`);
+            if (r === 0)
+              throw new EvalProblem(
+                `division by zero in ${source.slice(e.span.start, e.span.end)}`,
+              );
             return l % r;
         }
         break;
@@ -140,7 +151,9 @@ function numeric(v: Value, at: Expr, source: string): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   const asNumber = Number(v);
   if (v.trim() !== '' && Number.isFinite(asNumber)) return asNumber;
-  throw new EvalProblem(`${source.slice(at.span.start, at.span.end)} is the string ${JSON.stringify(v)}, not a number`);
+  throw new EvalProblem(
+    `${source.slice(at.span.start, at.span.end)} is the string ${JSON.stringify(v)}, not a number`,
+  );
 }
 
 /** The unit of the first literal with a unit in a comparison, used to show its observations. */
@@ -167,16 +180,21 @@ interface Read {
 
 function readValue(result: ResultView, ref: MapRef): Read {
   const data = result.map(ref.name);
-  if (data === undefined) return { value: 0, note: `${ref.name} is not in the result (empty or never set); read as 0` };
+  if (data === undefined)
+    return { value: 0, note: `${ref.name} is not in the result (empty or never set); read as 0` };
   if (data.keyed && ref.key === undefined) {
-    throw new EvalProblem(`${ref.name} is keyed: index it (${ref.name}["key"]) or use count(), sum(), min(), max() or avg()`);
+    throw new EvalProblem(
+      `${ref.name} is keyed: index it (${ref.name}["key"]) or use count(), sum(), min(), max() or avg()`,
+    );
   }
   if (!data.keyed && ref.key !== undefined) throw new EvalProblem(`${ref.name} has no keys`);
   const entry = data.entries.get(ref.key ?? '');
-  if (entry === undefined) return { value: 0, note: `key ${JSON.stringify(ref.key)} is not in ${ref.name}; read as 0` };
+  if (entry === undefined)
+    return { value: 0, note: `key ${JSON.stringify(ref.key)} is not in ${ref.name}; read as 0` };
   switch (entry.kind) {
     case 'value':
-      if (typeof entry.value === 'number' || typeof entry.value === 'string') return { value: entry.value };
+      if (typeof entry.value === 'number' || typeof entry.value === 'string')
+        return { value: entry.value };
       throw new EvalProblem(`${ref.name} holds a tuple; assertions compare numbers and strings`);
     case 'avg':
       return { value: entry.average };
@@ -196,11 +214,17 @@ function selected(result: ResultView, ref: MapRef): MapValue[] | undefined {
   return one === undefined ? [] : [one];
 }
 
-function statistic(result: ResultView, fn: StatFunction, percent: number | undefined, ref: MapRef): Read {
+function statistic(
+  result: ResultView,
+  fn: StatFunction,
+  percent: number | undefined,
+  ref: MapRef,
+): Read {
   const label = ref.key === undefined ? ref.name : `${ref.name}[${JSON.stringify(ref.key)}]`;
   const values = selected(result, ref);
   if (values === undefined || values.length === 0) {
-    if (fn === 'count' || fn === 'sum') return { value: 0, note: `${label} is not in the result; read as empty` };
+    if (fn === 'count' || fn === 'sum')
+      return { value: 0, note: `${label} is not in the result; read as empty` };
     throw new EvalProblem(`${label} has no samples (it is not in the result)`);
   }
   const hists = values.flatMap((v) => (v.kind === 'hist' ? [v.buckets] : []));
@@ -238,7 +262,10 @@ function statistic(result: ResultView, fn: StatFunction, percent: number | undef
     case 'sum':
       return { value: numbers.reduce((a, b) => a + b, 0) };
     case 'avg':
-      return { value: numbers.reduce((a, b) => a + b, 0) / numbers.length, note: 'mean over entries' };
+      return {
+        value: numbers.reduce((a, b) => a + b, 0) / numbers.length,
+        note: 'mean over entries',
+      };
     case 'min':
       return { value: Math.min(...numbers) };
     case 'max':
@@ -252,10 +279,18 @@ function statistic(result: ResultView, fn: StatFunction, percent: number | undef
   }
 }
 
-function histStatistic(fn: StatFunction, percent: number | undefined, buckets: Bucket[], label: string): Read {
+function histStatistic(
+  fn: StatFunction,
+  percent: number | undefined,
+  buckets: Bucket[],
+  label: string,
+): Read {
   const n = totalCount(buckets);
   if (fn === 'count') return { value: n };
-  if (fn === 'sum') return n === 0 ? { value: 0 } : { value: estimatedSum(buckets), note: 'estimated from bucket midpoints' };
+  if (fn === 'sum')
+    return n === 0
+      ? { value: 0 }
+      : { value: estimatedSum(buckets), note: 'estimated from bucket midpoints' };
   if (n === 0) throw new EvalProblem(`${label} has no samples`);
   let est: Estimate | undefined;
   switch (fn) {

@@ -4,14 +4,45 @@ import { unitBySuffix, type Unit } from './units.js';
 import { AssertionSyntaxError } from './syntax-error.js';
 
 export type Token =
-  | { readonly kind: 'number'; readonly value: number; readonly unit: Unit | undefined; readonly start: number; readonly end: number }
-  | { readonly kind: 'string'; readonly value: string; readonly start: number; readonly end: number }
+  | {
+      readonly kind: 'number';
+      readonly value: number;
+      readonly unit: Unit | undefined;
+      readonly start: number;
+      readonly end: number;
+    }
+  | {
+      readonly kind: 'string';
+      readonly value: string;
+      readonly start: number;
+      readonly end: number;
+    }
   | { readonly kind: 'map'; readonly name: string; readonly start: number; readonly end: number }
   | { readonly kind: 'ident'; readonly name: string; readonly start: number; readonly end: number }
   | { readonly kind: 'punct'; readonly text: Punct; readonly start: number; readonly end: number }
   | { readonly kind: 'eof'; readonly start: number; readonly end: number };
 
-const puncts = ['&&', '||', '==', '!=', '<=', '>=', '<', '>', '!', '(', ')', '[', ']', ',', '+', '-', '*', '/', '%'] as const;
+const puncts = [
+  '&&',
+  '||',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<',
+  '>',
+  '!',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+] as const;
 export type Punct = (typeof puncts)[number];
 
 const identStart = /[A-Za-z_]/;
@@ -45,7 +76,8 @@ export function lex(source: string): Token[] {
         }
       }
       const value = Number(digits);
-      if (!Number.isFinite(value)) throw new AssertionSyntaxError(`bad number '${digits}'`, source, start);
+      if (!Number.isFinite(value))
+        throw new AssertionSyntaxError(`bad number '${digits}'`, source, start);
       tokens.push({ kind: 'number', value: value * (unit?.factor ?? 1), unit, start, end: i });
       continue;
     }
@@ -80,7 +112,8 @@ export function lex(source: string): Token[] {
       continue;
     }
     const p = puncts.find((q) => source.startsWith(q, i));
-    if (p === undefined) throw new AssertionSyntaxError(`unexpected character '${c}'`, source, start);
+    if (p === undefined)
+      throw new AssertionSyntaxError(`unexpected character '${c}'`, source, start);
     i += p.length;
     tokens.push({ kind: 'punct', text: p, start, end: i });
   }

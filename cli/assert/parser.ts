@@ -184,7 +184,10 @@ class Parser {
     this.expectPunct('(', `after ${t.name}`);
     const argToken = this.next();
     if (argToken.kind !== 'map') {
-      throw this.error(`${t.name}() takes a map such as @lat, found ${describe(argToken)}`, argToken.start);
+      throw this.error(
+        `${t.name}() takes a map such as @lat, found ${describe(argToken)}`,
+        argToken.start,
+      );
     }
     const arg = this.mapRest(argToken);
     if (t.name === 'percentile') {
@@ -214,7 +217,12 @@ class Parser {
       }
       const close = this.expectPunct(']', `to close ${t.name}[`);
       // bpftrace's JSON output joins the fields of a multi-key with a bare comma ("a,1").
-      return { kind: 'map', name: t.name, key: parts.join(','), span: { start: t.start, end: close.end } };
+      return {
+        kind: 'map',
+        name: t.name,
+        key: parts.join(','),
+        span: { start: t.start, end: close.end },
+      };
     }
   }
 
@@ -227,7 +235,8 @@ class Parser {
       sign = '-';
       n = this.next();
     }
-    if (n.kind === 'number' && n.unit === undefined && Number.isInteger(n.value)) return `${sign}${n.value}`;
+    if (n.kind === 'number' && n.unit === undefined && Number.isInteger(n.value))
+      return `${sign}${n.value}`;
     throw this.error(`a map key is a "string" or an integer, found ${describe(n)}`, n.start);
   }
 }

@@ -36,7 +36,10 @@ export function totalCount(buckets: readonly Bucket[]): number {
 
 /** Adds buckets with the same bounds together (a keyed hist asked about as a whole). */
 export function mergeBuckets(lists: readonly (readonly Bucket[])[]): Bucket[] {
-  const byBounds = new Map<string, { min: number | undefined; max: number | undefined; count: number }>();
+  const byBounds = new Map<
+    string,
+    { min: number | undefined; max: number | undefined; count: number }
+  >();
   for (const list of lists) {
     for (const b of list) {
       const id = `${b.min ?? '-inf'}:${b.max ?? 'inf'}`;
@@ -110,7 +113,8 @@ export function estimatedSum(buckets: readonly Bucket[]): number {
   let sum = 0;
   for (const b of buckets) {
     if (b.count === 0) continue;
-    const mid = b.min === undefined ? (b.max ?? 0) : b.max === undefined ? b.min : (b.min + b.max) / 2;
+    const mid =
+      b.min === undefined ? (b.max ?? 0) : b.max === undefined ? b.min : (b.min + b.max) / 2;
     sum += mid * b.count;
   }
   return sum;

@@ -77,13 +77,24 @@ function toValue(type: 'map' | 'hist' | 'stats', v: unknown): MapValue {
     const buckets: Bucket[] = [];
     for (const b of Array.isArray(v) ? v : []) {
       if (!isObject(b)) continue;
-      buckets.push({ min: numberOrUndefined(b['min']), max: numberOrUndefined(b['max']), count: Number(b['count'] ?? 0) });
+      buckets.push({
+        min: numberOrUndefined(b['min']),
+        max: numberOrUndefined(b['max']),
+        count: Number(b['count'] ?? 0),
+      });
     }
     return { kind: 'hist', buckets };
   }
   if (type === 'stats') {
     if (isObject(v) && isStats(v)) {
-      return { kind: 'stats', stats: { count: v['count'] as number, average: v['average'] as number, total: v['total'] as number } };
+      return {
+        kind: 'stats',
+        stats: {
+          count: v['count'] as number,
+          average: v['average'] as number,
+          total: v['total'] as number,
+        },
+      };
     }
     return { kind: 'avg', average: Number(v) };
   }

@@ -41,7 +41,7 @@ describe('assertion language: parsing', () => {
       'p99(@lat) <= 2ms',
       'max(@lat) < 1s && min(@lat) >= 0',
       '(avg(@lat) < 1.5ms || sum(@lat) < 4G) && !(@errors > 0)',
-      "percentile(@lat, 99.9) < 10ms",
+      'percentile(@lat, 99.9) < 10ms',
       '@multi["x", 1] == 7',
       '@name == "web"',
       '@errors / count(@lat) < 0.01',

@@ -55,7 +55,10 @@ function withinBound(buckets: Bucket[], samples: number[], p: number): void {
   assert.ok(est, 'no estimate for a non-empty histogram');
   const exact = nearestRank(samples, p);
   const holding = buckets.find(
-    (b) => b.count > 0 && (b.min === undefined || exact >= b.min) && (b.max === undefined || exact <= b.max),
+    (b) =>
+      b.count > 0 &&
+      (b.min === undefined || exact >= b.min) &&
+      (b.max === undefined || exact <= b.max),
   );
   assert.ok(holding, `no bucket holds ${exact}`);
   switch (est.quality) {
@@ -79,23 +82,34 @@ function withinBound(buckets: Bucket[], samples: number[], p: number): void {
   }
 }
 
-const percentiles = fc.oneof(fc.constantFrom(0, 1, 50, 90, 95, 99, 99.9, 100), fc.double({ min: 0, max: 100, noNaN: true }));
+const percentiles = fc.oneof(
+  fc.constantFrom(0, 1, 50, 90, 95, 99, 99.9, 100),
+  fc.double({ min: 0, max: 100, noNaN: true }),
+);
 
 describe('percentile estimation from buckets', () => {
   it('stays within one bucket width of the exact percentile for hist()', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -50, max: 10_000_000 }), { minLength: 1, maxLength: 300 }), percentiles, (samples, p) => {
-        withinBound(log2Buckets(samples), samples, p);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -50, max: 10_000_000 }), { minLength: 1, maxLength: 300 }),
+        percentiles,
+        (samples, p) => {
+          withinBound(log2Buckets(samples), samples, p);
+        },
+      ),
       { numRuns: 400, seed: 1717 },
     );
   });
 
   it('stays within one step of the exact percentile for lhist()', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -20, max: 1200 }), { minLength: 1, maxLength: 300 }), percentiles, (samples, p) => {
-        withinBound(linearBuckets(samples, 0, 1000, 50), samples, p);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -20, max: 1200 }), { minLength: 1, maxLength: 300 }),
+        percentiles,
+        (samples, p) => {
+          withinBound(linearBuckets(samples, 0, 1000, 50), samples, p);
+        },
+      ),
       { numRuns: 400, seed: 4242 },
     );
   });
@@ -103,11 +117,15 @@ describe('percentile estimation from buckets', () => {
   it('relative error of hist() percentiles stays under 100% for positive samples', () => {
     // Latency-like samples: the documented consequence of the bound for log2 buckets.
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 2, max: 50_000_000 }), { minLength: 1, maxLength: 200 }), percentiles, (samples, p) => {
-        const est = percentile(log2Buckets(samples), p)!;
-        const exact = nearestRank(samples, p);
-        assert.ok(Math.abs(est.value - exact) < exact, `p${p}: ${est.value} vs ${exact}`);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 2, max: 50_000_000 }), { minLength: 1, maxLength: 200 }),
+        percentiles,
+        (samples, p) => {
+          const est = percentile(log2Buckets(samples), p)!;
+          const exact = nearestRank(samples, p);
+          assert.ok(Math.abs(est.value - exact) < exact, `p${p}: ${est.value} vs ${exact}`);
+        },
+      ),
       { numRuns: 300, seed: 99 },
     );
   });
