@@ -10,6 +10,7 @@ import type {
   UsdtProbe,
 } from '../compiler/host.js';
 import { Btf, type BtfFunction } from './btf.js';
+import { symbolsWithDebugInfo } from './debug-files.js';
 import { ElfFile } from './elf.js';
 import { Kallsyms, readFilterFunctions, type FilterFunctions } from './kallsyms.js';
 import { LdCache, isExecutable, isFile, searchLibraryDirs, searchProcessMaps } from './ld-cache.js';
@@ -48,6 +49,7 @@ interface CachedElf {
   size: number;
   elf: ElfFile;
   usdt?: UsdtProbeWithErrors[];
+  symbols?: ElfSymbol[];
 }
 
 export class NodeHost implements CompilerHost {
@@ -144,12 +146,19 @@ export class NodeHost implements CompilerHost {
     return elf;
   }
 
+  /** Symbols of the file and of its separate debug file, when one is installed. */
   elfSymbols(path: string): ElfSymbol[] {
+    let elf: ElfFile;
     try {
-      return this.elf(path).symbols();
+      elf = this.elf(path);
     } catch {
       return [];
     }
+    const cached = this.elfs.get(path);
+    if (cached?.symbols) return cached.symbols;
+    const symbols = symbolsWithDebugInfo(elf, path);
+    if (cached) cached.symbols = symbols;
+    return symbols;
   }
 
   usdtProbes(path: string): UsdtProbe[] {
