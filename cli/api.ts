@@ -1,9 +1,29 @@
+// `bpfq api`: the HTTP API only, against REDIS_URL (what the API container runs).
+import { startApiServer } from '../api/server.js';
 import type { Command } from './main.js';
+import { SERVICE_FLAGS_HELP, serviceConfig } from './service-options.js';
+import { waitForSignal } from './wait-for-signal.js';
 
 export const command: Command = {
-  help: 'Usage: bpfq api [options]\n\n(being built: see the open issues)\n',
-  async main(): Promise<number> {
-    process.stderr.write('bpfq api: not implemented yet\n');
-    return 2;
+  help: `Usage: bpfq api [options]\n\nRuns the HTTP API against REDIS_URL.\n\n${SERVICE_FLAGS_HELP}`,
+  async main(argv: string[]): Promise<number> {
+    const config = serviceConfig(argv);
+    if (config.redisUrl === undefined) {
+      process.stderr.write('bpfq api: set REDIS_URL (or --redis), or run `bpfq serve` for an embedded Redis\n');
+      return 2;
+    }
+    const server = await startApiServer({
+      redisUrl: config.redisUrl,
+      prefix: config.prefix,
+      port: config.port,
+      host: config.host,
+      stallMs: config.stallMs,
+      resultTtlSeconds: config.resultTtlSeconds,
+      ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
+    });
+    process.stderr.write(`bpfq api: listening on ${server.url}\n`);
+    await waitForSignal();
+    await server.close();
+    return 0;
   },
 };

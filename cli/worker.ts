@@ -1,9 +1,35 @@
+// `bpfq worker`: the privileged tracing worker of one node, against REDIS_URL (what the
+// worker container runs). SIGTERM stops taking jobs and interrupts running ones, which keep
+// their partial results.
+import { kernelRunner } from '../worker/service/kernel-runner.js';
+import { startWorker } from '../worker/service/worker.js';
 import type { Command } from './main.js';
+import { SERVICE_FLAGS_HELP, serviceConfig } from './service-options.js';
+import { waitForSignal } from './wait-for-signal.js';
 
 export const command: Command = {
-  help: 'Usage: bpfq worker [options]\n\n(being built: see the open issues)\n',
-  async main(): Promise<number> {
-    process.stderr.write('bpfq worker: not implemented yet\n');
-    return 2;
+  help: `Usage: bpfq worker [options]\n\nRuns a tracing worker for this node against REDIS_URL.\n\n${SERVICE_FLAGS_HELP}`,
+  async main(argv: string[]): Promise<number> {
+    const config = serviceConfig(argv);
+    if (config.redisUrl === undefined) {
+      process.stderr.write('bpfq worker: set REDIS_URL (or --redis), or run `bpfq serve`\n');
+      return 2;
+    }
+    const worker = await startWorker({
+      redisUrl: config.redisUrl,
+      prefix: config.prefix,
+      node: config.node,
+      runner: kernelRunner(),
+      concurrency: config.workerConcurrency,
+      stallMs: config.stallMs,
+      heartbeatMs: config.heartbeatMs,
+      resultTtlSeconds: config.resultTtlSeconds,
+      maxResultBytes: config.maxResultBytes,
+    });
+    await worker.ready();
+    process.stderr.write(`bpfq worker: node ${config.node}, worker ${worker.workerId}, ready\n`);
+    await waitForSignal();
+    await worker.close();
+    return 0;
   },
 };

@@ -1,0 +1,57 @@
+// Runs the API as an HTTP server: bootstraps the admin token, starts the lost-job reaper,
+// listens, and closes everything on close(). Used by `bpfq api`, `bpfq serve` and the bench.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { startReaper } from '../service/reaper.js';
+import { createApp } from './app.js';
+import { createApi, type Api, type CreateApiOptions } from './create-api.js';
+
+export interface ApiServerOptions extends CreateApiOptions {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  host: string;
+  /** Registered as the admin token at start when given. */
+  adminToken?: string;
+  /** Reaper period and stall threshold: see service/reaper.ts. Default 30 s. */
+  stallMs?: number;
+  resultTtlSeconds?: number;
+  logger?: Logger;
+}
+
+export interface ApiServer {
+  api: Api;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const api = await createApi(options);
+  if (options.adminToken !== undefined) await api.ctx.tokens.bootstrapAdmin(options.adminToken);
+  const reaper = startReaper({
+    redis: api.ctx.redis,
+    keys: api.ctx.keys,
+    intervalMs: Math.max(100, Math.floor((options.stallMs ?? 30_000) / 2)),
+    resultTtlSeconds: options.resultTtlSeconds ?? 7 * 24 * 3600,
+    logger: api.ctx.logger,
+  });
+  const app = createApp(api.ctx);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port, options.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    api,
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    port,
+    async close() {
+      reaper.stop();
+      // SSE streams would keep close() waiting forever.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await api.close();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+// `bpfq serve` without REDIS_URL runs Debian's redis-server as a child: loopback only, a
+// random password, data in BPFQ_DATA_DIR with an append-only file, so accepted jobs survive a
+// restart. The options go in a 0600 config file rather than argv so the password never shows
+// up in `ps`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+
+export interface EmbeddedRedisOptions {
+  /** Directory for the append-only file, the config and the log. Default `./.bpfq`. */
+  dataDir?: string;
+  /** TCP port on 127.0.0.1. Default: a free port chosen at start. */
+  port?: number;
+  /** The redis-server binary. Default `redis-server` from PATH. */
+  binary?: string;
+  /** How long to wait for the server to answer PING. Default 10 s. */
+  startTimeoutMs?: number;
+  /**
+   * `always` fsyncs every write before replying, so a job the API accepted is on disk even if
+   * the machine dies; `everysec` is faster. Default `always`.
+   */
+  appendfsync?: 'always' | 'everysec';
+}
+
+export class RedisServerMissingError extends Error {
+  constructor(binary: string) {
+    super(
+      `${binary} was not found. Install it with \`apt-get install redis-server\` ` +
+        '(or run `make setup`), or point REDIS_URL at a running Redis.',
+    );
+    this.name = 'RedisServerMissingError';
+  }
+}
+
+export interface EmbeddedRedis {
+  /** `redis://:password@127.0.0.1:port`, for ioredis and BullMQ. */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly pid: number;
+  /** Stops the server cleanly (it flushes the append-only file), then resolves. */
+  stop(): Promise<void>;
+}
+
+/** Asks the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function configText(dataDir: string, port: number, password: string, fsync: string): string {
+  // Values are quoted: the data directory may contain spaces.
+  const q = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return [
+    `port ${port}`,
+    'bind 127.0.0.1',
+    'protected-mode yes',
+    `dir ${q(dataDir)}`,
+    'appendonly yes',
+    `appendfsync ${fsync}`,
+    // The AOF is the durable copy; RDB snapshots would only add fork pauses.
+    'save ""',
+    'daemonize no',
+    `logfile ${q(join(dataDir, 'redis.log'))}`,
+    `requirepass ${q(password)}`,
+    // BullMQ needs keys never evicted.
+    'maxmemory-policy noeviction',
+    '',
+  ].join('\n');
+}
+
+function logTail(dataDir: string): string {
+  try {
+    return readFileSync(join(dataDir, 'redis.log'), 'utf8').trim().split('\n').slice(-5).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolveExit) => {
+    const timer = setTimeout(() => resolveExit(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveExit(true);
+    });
+  });
+}
+
+export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+  const dataDir = resolve(options.dataDir ?? '.bpfq');
+  const binary = options.binary ?? 'redis-server';
+  const port = options.port ?? (await freePort());
+  const password = randomBytes(18).toString('base64url');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const configPath = join(dataDir, 'redis.conf');
+  writeFileSync(configPath, configText(dataDir, port, password, options.appendfsync ?? 'always'), {
+    mode: 0o600,
+  });
+
+  const child = spawn(binary, [configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  const spawned = await new Promise<Error | undefined>((resolveSpawn) => {
+    child.once('spawn', () => resolveSpawn(undefined));
+    child.once('error', (err) => resolveSpawn(err));
+  });
+  if (spawned) {
+    if ((spawned as NodeJS.ErrnoException).code === 'ENOENT') throw new RedisServerMissingError(binary);
+    throw spawned;
+  }
+
+  const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const why = (stderr.trim() || logTail(dataDir)).slice(-1000);
+      throw new Error(`redis-server exited at start (${child.exitCode ?? child.signalCode}): ${why}`);
+    }
+    if (await answers(url)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not answer within ${options.startTimeoutMs ?? 10_000} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    dataDir,
+    pid: child.pid ?? -1,
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        // SIGTERM makes redis-server flush the AOF and exit; SIGKILL only if it hangs.
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        if (!(await waitExit(child, 10_000))) {
+          child.kill('SIGKILL');
+          await waitExit(child, 5_000);
+        }
+      })();
+      return stopping;
+    },
+  };
+}

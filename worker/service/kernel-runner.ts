@@ -1,0 +1,59 @@
+// The real JobRunner: compile the job's program on this node (its tracepoints, BTF and
+// binaries), then run it with the runtime's session, which loads, attaches, polls, detaches
+// and tears everything down. Errors are sorted into permanent ones (the program, the
+// verifier, a missing kernel feature, a failed attach) and transient ones.
+import { listProbes as listProbesText, ListError } from '../../cli/list.js';
+import { nodeHost } from '../../host/node-host.js';
+import { AttachError, BpfError, NotSupportedError, VerifierError, runSession } from '../runtime/index.js';
+import { compileJob } from './compile-job.js';
+import { TraceFailure, type JobRunner, type TraceHooks, type TraceOutcome, type TraceRequest } from './job-runner.js';
+
+function classify(err: unknown): TraceFailure | unknown {
+  if (err instanceof VerifierError) {
+    return new TraceFailure({ kind: 'verifier', log: err.message }, `the kernel rejected the program: ${err.message.split('\n')[0] ?? ''}`, true);
+  }
+  if (err instanceof NotSupportedError) {
+    return new TraceFailure({ kind: 'not-supported' }, `not supported on this node: ${err.message}`, true);
+  }
+  if (err instanceof AttachError) {
+    return new TraceFailure({ kind: 'attach' }, err.message, true);
+  }
+  if (err instanceof BpfError) return err; // a kernel call failed: may pass on retry
+  return err;
+}
+
+export function kernelRunner(): JobRunner {
+  const host = nodeHost();
+  return {
+    async run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome> {
+      const artifact = compileJob(request, host);
+      try {
+        const result = await runSession(artifact, {
+          durationMs: request.durationSeconds * 1000,
+          ...(request.pid === null ? {} : { pid: request.pid }),
+          signal: hooks.signal,
+          onOutput: hooks.onOutput,
+          // The processor keeps records itself, within the result budget.
+          keepRecords: false,
+        });
+        return {
+          end: result.end,
+          attachedProbes: result.attachedProbes,
+          lostEvents: result.lostEvents,
+          elapsedMs: result.elapsedMs,
+        };
+      } catch (err) {
+        throw classify(err);
+      }
+    },
+    async listProbes(search: string): Promise<string[]> {
+      try {
+        const text = listProbesText(search === '' ? undefined : search, {}, host);
+        return text.split('\n').filter((l) => l !== '');
+      } catch (err) {
+        if (err instanceof ListError) throw new Error(err.message.trim());
+        throw err;
+      }
+    },
+  };
+}
