@@ -3,7 +3,7 @@
 // index key parts, avg/stats count+total entries), so the decoder is tested from bytes.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { MapArtifact } from '../../compiler/artifact.js';
+import { ARTIFACT_VERSION, type Artifact, type MapArtifact } from '../../compiler/artifact.js';
 import { sizeOf, type SizedType } from '../../compiler/types.js';
 import type { DecodeContext, RawMapEntry } from '../../worker/output/index.js';
 import { noSymbols } from '../../worker/output/index.js';
@@ -170,4 +170,35 @@ export class KernelMap {
     this.rows.clear();
     return this;
   }
+}
+
+/** An artifact with only the tables event decoding reads filled in. */
+export function artifactWith(tables: Partial<Artifact>): Artifact {
+  return {
+    format: 'bpfq-artifact',
+    version: ARTIFACT_VERSION,
+    source: { name: 'test.bt', text: '' },
+    probeCount: 1,
+    programs: [],
+    maps: [],
+    printf: [],
+    system: [],
+    cat: [],
+    time: [],
+    strftime: [],
+    join: [],
+    printValue: [],
+    probeNames: ['BEGIN'],
+    needs: { unsafe: false, cpid: false, elapsed: false },
+    config: { strlen: 64, mapKeysMax: 4096, perfRbPages: 64 },
+    ...tables,
+  };
+}
+
+/** Event bytes: `size` zero bytes with the u64 action id at 0 and each part at its offset. */
+export function eventBytes(size: number, id: number, parts: [offset: number, bytes: Uint8Array][]): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(u64(id), 0);
+  for (const [offset, bytes] of parts) out.set(bytes, offset);
+  return out;
 }
