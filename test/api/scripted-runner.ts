@@ -1,0 +1,59 @@
+// A JobRunner for tests about the queueing side (auth, queueing, cancel, SSE plumbing,
+// results storage): it runs no BPF. It prints one printf line per entry of `lines` every
+// `everyMs`, then waits for the job's duration or an abort, and ends with a map dump, as a
+// real session's records would come. Tests that claim tracing behaviour use kernelRunner.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobRunner, TraceHooks, TraceOutcome, TraceRequest } from '../../worker/service/job-runner.js';
+
+export interface ScriptedRunnerOptions {
+  lines?: string[];
+  everyMs?: number;
+  /** Every run, for assertions (how many times a job ran). */
+  runs?: TraceRequest[];
+}
+
+export function scriptedRunner(o: ScriptedRunnerOptions = {}): JobRunner {
+  return {
+    async run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome> {
+      o.runs?.push(request);
+      const started = Date.now();
+      hooks.onOutput({ type: 'attached_probes', probes: 1 });
+      for (const line of o.lines ?? []) {
+        if (hooks.signal.aborted) break;
+        hooks.onOutput({ type: 'printf', text: line });
+        await sleep(o.everyMs ?? 10);
+      }
+      const left = request.durationSeconds * 1000 - (Date.now() - started);
+      if (left > 0 && !hooks.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          hooks.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      hooks.onOutput({ type: 'end' });
+      hooks.onOutput({
+        type: 'map',
+        map: {
+          name: '@lines',
+          kind: 'count',
+          keyed: false,
+          entries: [{ key: [], value: { t: 'int', v: String(o.lines?.length ?? 0) } }],
+        },
+      });
+      return {
+        end: hooks.signal.aborted ? 'signal' : 'duration',
+        attachedProbes: 1,
+        lostEvents: 0,
+        elapsedMs: Date.now() - started,
+      };
+    },
+    async listProbes(search: string): Promise<string[]> {
+      return ['tracepoint:syscalls:sys_enter_read', 'tracepoint:syscalls:sys_enter_write'].filter((p) =>
+        p.includes(search.replace(/\*/g, '')),
+      );
+    },
+  };
+}
