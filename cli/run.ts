@@ -1,9 +1,176 @@
+// `bpfq [run]`: bpftrace 0.17's command line. Compile with the real host, load and run through
+// the runtime, and print what bpftrace prints. Start-up time is a headline figure, so nothing
+// heavy is imported before it is needed: argument parsing is all this module loads eagerly.
+import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import type { Command } from './main.js';
+import { parseRunArgs, RUN_HELP, UsageError, type RunArgs } from './run-args.js';
+
+/** Exit statuses as bpftrace 0.17 uses them. */
+const EXIT_OK = 0;
+const EXIT_ERROR = 1;
+/** A probe failed to attach or load: bpftrace returns -1 from main. */
+const EXIT_ATTACH = 255;
+
+function stderr(text: string): void {
+  writeSync(2, text);
+}
+
+function readProgram(args: RunArgs): { name: string; text: string } {
+  if (args.program !== undefined) return { name: 'stdin', text: args.program };
+  const file = args.file!;
+  if (file === '-') return { name: 'stdin', text: readFileSync(0, 'utf8') };
+  return { name: file, text: readFileSync(file, 'utf8') };
+}
+
+/** Where records go: `-o FILE` or stdout; the exit "\n\n" always goes to stdout, as 0.17's. */
+function outputSink(args: RunArgs): { write(text: string): void; close(): void } {
+  if (args.outputFile === undefined) return { write: (t) => void writeSync(1, t), close: () => {} };
+  const fd = openSync(args.outputFile, 'w');
+  return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
+}
+
+async function list(args: RunArgs): Promise<number> {
+  const [{ listProbes, ListError }, { nodeHost }] = await Promise.all([
+    import('./list.js'),
+    import('../host/node-host.js'),
+  ]);
+  try {
+    const options = args.pid !== undefined ? { verbose: args.verbose, pid: args.pid } : { verbose: args.verbose };
+    writeSync(1, listProbes(args.program, { ...options, warn: (l) => stderr(`${l}\n`) }, nodeHost()));
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof ListError) {
+      stderr(e.message);
+      return EXIT_ERROR;
+    }
+    throw e;
+  }
+}
+
+async function run(args: RunArgs): Promise<number> {
+  let source: { name: string; text: string };
+  try {
+    source = readProgram(args);
+  } catch (e) {
+    stderr(`ERROR: failed to open file '${args.file ?? ''}': ${(e as NodeJS.ErrnoException).message}\n`);
+    return EXIT_ERROR;
+  }
+
+  const [{ compileProgram }, { spawnStoppedChild, ChildError }] = await Promise.all([
+    import('./run-compile.js'),
+    import('../worker/runtime/child.js'),
+  ]);
+
+  // -c: the child exists (stopped) before compiling, so `cpid` is its pid. -d never runs it.
+  let child: Awaited<ReturnType<typeof spawnStoppedChild>> | undefined;
+  if (args.command !== undefined && args.debug === 0) {
+    try {
+      child = await spawnStoppedChild(args.command);
+    } catch (e) {
+      if (e instanceof ChildError) {
+        stderr(`ERROR: ${e.message}\n`);
+        return EXIT_ERROR;
+      }
+      throw e;
+    }
+  }
+
+  const killChild = (): void => {
+    if (child) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  };
+
+  const compiled = await compileProgram(source, args, child?.pid);
+  if (compiled.diagnosticsText !== '' && !(args.noWarnings && compiled.artifact !== undefined)) {
+    stderr(compiled.diagnosticsText);
+  }
+  if (compiled.artifact === undefined) {
+    killChild();
+    return EXIT_ERROR;
+  }
+  if (args.debug > 0) {
+    writeSync(1, compiled.dump());
+    return EXIT_OK;
+  }
+
+  const artifact = compiled.artifact;
+  const [runtime, output] = await Promise.all([import('../worker/runtime/index.js'), import('../worker/output/index.js')]);
+  const sink = outputSink(args);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const symbolizer = await compiled.symbolizer();
+    await runtime.runSession(artifact, {
+      ...(args.pid !== undefined ? { pid: args.pid } : {}),
+      ...(child ? { child } : {}),
+      ...(symbolizer ? { symbolizer } : {}),
+      signal: abort.signal,
+      quiet: args.quiet,
+      verbose: args.verbose,
+      unsafe: args.unsafe,
+      keepRecords: false,
+      onLog: (line) => stderr(`${line}\n`),
+      onOutput: (record) => {
+        const text = output.renderRecord(args.format, record);
+        if (record.type === 'end') writeSync(1, text);
+        else sink.write(text);
+      },
+    });
+    return EXIT_OK;
+  } catch (e) {
+    killChild();
+    if (e instanceof runtime.AttachError) {
+      stderr(`ERROR: Error attaching probe: '${e.probe}'\n`);
+      if (args.verbose || e.cause instanceof runtime.NotSupportedError) stderr(`ERROR: ${e.reason}\n`);
+      return EXIT_ATTACH;
+    }
+    if (e instanceof runtime.VerifierError) {
+      stderr(`ERROR: Error loading program: ${e.program}\n${e.message}\n`);
+      if (args.verbose) stderr(`${e.log}\n`);
+      return EXIT_ATTACH;
+    }
+    if (e instanceof runtime.NotSupportedError || e instanceof runtime.BpfError) {
+      stderr(`ERROR: ${e.message}\n`);
+      return EXIT_ATTACH;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    sink.close();
+  }
+}
 
 export const command: Command = {
-  help: 'Usage: bpfq run [options]\n\n(being built: see the open issues)\n',
-  async main(): Promise<number> {
-    process.stderr.write('bpfq run: not implemented yet\n');
-    return 2;
+  help: RUN_HELP,
+  async main(argv: string[]): Promise<number> {
+    let args: RunArgs;
+    try {
+      args = parseRunArgs(argv);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        stderr(`${e.message.startsWith('No program') ? 'USAGE: filename or -e \'program\' required.\n' : `bpfq: ${e.message}\n`}${RUN_HELP}`);
+        return EXIT_ERROR;
+      }
+      throw e;
+    }
+    if (args.help) {
+      writeSync(1, RUN_HELP);
+      return EXIT_OK;
+    }
+    if (args.info) {
+      const { infoText } = await import('./info.js');
+      writeSync(1, await infoText());
+      return EXIT_OK;
+    }
+    if (args.list) return list(args);
+    return run(args);
   },
 };
