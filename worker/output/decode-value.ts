@@ -9,6 +9,7 @@ import type { DecodeContext, StackRef } from './events.js';
 import { formatInet } from './inet.js';
 import { escapeBytes, type PrintfArg } from './printf.js';
 import { strftime } from './strftime.js';
+import { systemCgroupPath, systemUserName } from './system-names.js';
 import type { Value } from './values.js';
 
 /** What value decoding needs besides the bytes. */
@@ -62,7 +63,7 @@ export function decodeValue(type: SizedType, bytes: Uint8Array, offset: number, 
     }
     case 'username': {
       const uid = Number(readUint(bytes, offset, 4));
-      return { t: 'str', v: env.ctx.userName?.(uid) ?? String(uid) };
+      return { t: 'str', v: env.ctx.userName?.(uid) ?? systemUserName(uid) ?? String(uid) };
     }
     case 'probe': {
       const index = Number(readUint(bytes, offset, 8));
@@ -77,7 +78,7 @@ export function decodeValue(type: SizedType, bytes: Uint8Array, offset: number, 
       return { t: 'str', v: strerror(Number(readInt(bytes, offset, 8, true))) };
     case 'cgroup_path': {
       const id = readUint(bytes, offset, 8);
-      return { t: 'str', v: env.ctx.cgroupPath?.(id) ?? id.toString() };
+      return { t: 'str', v: env.ctx.cgroupPath?.(id) ?? systemCgroupPath(id) };
     }
     case 'mac_address':
       return {

@@ -61,9 +61,9 @@ export interface DecodeContext {
   wallClockNs?(monotonicNs: bigint): bigint;
   /** The time time() prints. Default: now. */
   now?(): Date;
-  /** User name of a uid (`username`). Default: the decimal uid. */
+  /** User name of a uid (`username`). Default: from /etc/passwd, else the decimal uid. */
   userName?(uid: number): string | undefined;
-  /** cgroup_path(id) text. Default: the decimal id. */
+  /** cgroup_path(id) text. Default: searched in the mounted cgroup hierarchies. */
   cgroupPath?(id: bigint): string;
 }
 
