@@ -1,0 +1,66 @@
+// Kernel address -> `symbol+offset`, from /proc/kallsyms, with bpftrace 0.17's choices:
+// only text symbols (t, T, w, W) count, so an address past the last function is named
+// after `_einittext`; JIT-ed BPF programs (module `[bpf]`) are left out, so a BPF frame
+// prints as `_einittext+N` like 0.17's; among symbols sharing an address the one bcc's
+// std::sort leaves last wins (see stl-sort.ts).
+import { readFileSync } from 'node:fs';
+import type { ResolvedSymbol } from '../output/symbolizer.js';
+import { stlSort } from './stl-sort.js';
+
+interface Entry {
+  addr: bigint;
+  name: string;
+}
+
+export class KernelSymbols {
+  private readonly addrs: BigUint64Array;
+  private readonly names: string[];
+
+  /** Builds the table from /proc/kallsyms text, in file order as bcc reads it. */
+  constructor(kallsymsText: string) {
+    const entries: Entry[] = [];
+    for (const line of kallsymsText.split('\n')) {
+      // `ffffffff81000000 T _text` or `ffffffffc000070c t bpf_prog_..._name\t[bpf]`
+      const m = /^([0-9a-fA-F]+) ([a-zA-Z]) (\S+)(?:\s+\[(\S+)\])?/.exec(line);
+      if (!m) continue;
+      const type = m[2] ?? '';
+      if (type !== 't' && type !== 'T' && type !== 'w' && type !== 'W') continue;
+      if (m[4] === 'bpf') continue;
+      entries.push({ addr: BigInt(`0x${m[1] ?? '0'}`), name: m[3] ?? '' });
+    }
+    // kptr_restrict: without CAP_SYSLOG every address reads 0 and nothing can be named.
+    const hidden = entries.every((e) => e.addr === 0n);
+    const table = hidden ? [] : entries;
+    stlSort(table, (a, b) => a.addr < b.addr);
+    this.addrs = BigUint64Array.from(table.map((e) => e.addr));
+    this.names = table.map((e) => e.name);
+  }
+
+  static load(path = '/proc/kallsyms'): KernelSymbols {
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      text = '';
+    }
+    return new KernelSymbols(text);
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** The last symbol at or below addr (no size limit, as bcc), or undefined below the first. */
+  resolve(addr: bigint): ResolvedSymbol | undefined {
+    let lo = 0;
+    let hi = this.addrs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.addrs[mid] ?? 0n) <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return undefined;
+    const start = this.addrs[lo - 1] ?? 0n;
+    return { name: this.names[lo - 1] ?? '', offset: addr - start };
+  }
+}

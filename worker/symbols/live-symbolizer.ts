@@ -1,0 +1,52 @@
+// The Symbolizer worker/output calls while decoding stacks, ksym() and usym(): kernel
+// names from /proc/kallsyms, user names from each process's maps and ELF files.
+import type { ResolvedSymbol, ResolvedUserSymbol, Symbolizer } from '../output/symbolizer.js';
+import { KernelSymbols } from './kernel-symbols.js';
+import { UserSymbols } from './user-symbols.js';
+
+export interface LiveSymbolizerOptions {
+  /** Default: /proc/kallsyms. */
+  kallsymsPath?: string;
+}
+
+export class LiveSymbolizer implements Symbolizer {
+  private kernelSymbols: KernelSymbols | undefined;
+  private readonly userSymbols = new UserSymbols();
+
+  constructor(private readonly options: LiveSymbolizerOptions = {}) {}
+
+  /** Reads /proc/kallsyms now rather than at the first kernel address (it takes ~100 ms). */
+  loadKernelSymbols(): KernelSymbols {
+    this.kernelSymbols ??= KernelSymbols.load(this.options.kallsymsPath);
+    return this.kernelSymbols;
+  }
+
+  kernel(addr: bigint): ResolvedSymbol | undefined {
+    return this.loadKernelSymbols().resolve(addr);
+  }
+
+  user(pid: number, addr: bigint): ResolvedUserSymbol | undefined {
+    return this.userSymbols.resolve(pid, addr);
+  }
+
+  /**
+   * Keeps a live process's mappings and symbol tables so its stacks resolve after it
+   * exits (call it for `-p`/`-c` targets at start, and again as the process maps more).
+   * False when the process is already gone.
+   */
+  rememberProcess(pid: number): boolean {
+    return this.userSymbols.rememberProcess(pid);
+  }
+
+  forgetProcess(pid: number): void {
+    this.userSymbols.forget(pid);
+  }
+}
+
+let shared: LiveSymbolizer | undefined;
+
+/** The process-wide symbolizer, so kallsyms and ELF symbol tables are read once. */
+export function liveSymbolizer(): LiveSymbolizer {
+  shared ??= new LiveSymbolizer();
+  return shared;
+}
