@@ -1,0 +1,113 @@
+// Code generation: a checked program to an Artifact. One BPF program per expanded attach
+// target (bpftrace 0.17), each lowered on virtual registers, register-allocated, encoded.
+import { ARTIFACT_VERSION, type Artifact, type ProgramArtifact } from '../artifact.js';
+import { encode, type Item } from '../bpf/index.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { CheckedProgram } from '../front/ast.js';
+import type { CompilerHost } from '../host.js';
+import { sizeOf } from '../types.js';
+import { StackExhausted } from './emitter.js';
+import { CodegenError, ProbeLowering } from './lower-probe.js';
+import { codegenDiagnostic } from './messages.js';
+import { allocateRegisters } from './regalloc.js';
+import { runResources } from './resources.js';
+
+export interface CodegenOptions {
+  /** The -c child's pid for `cpid` (default 0: none). */
+  cpid?: number;
+}
+
+/** The kernel's limit on instructions for a privileged program (BPF_COMPLEXITY_LIMIT_INSNS). */
+export const MAX_INSNS = 1_000_000;
+
+export interface CodegenResult {
+  artifact?: Artifact;
+  diagnostics: Diagnostic[];
+  /** Per program, the allocated items before encoding (for `-d` listings with labels). */
+  listings: Item[][];
+}
+
+export function runCodegen(program: CheckedProgram, host: CompilerHost, options: CodegenOptions = {}): CodegenResult {
+  const diagnostics: Diagnostic[] = [];
+  const resources = runResources(program, host, sizeOf);
+  const probeNames: string[] = [];
+  const programs: ProgramArtifact[] = [];
+  const listings: Item[][] = [];
+  let scratchSize = 0;
+
+  for (const probe of program.probes) {
+    probe.targets.forEach((target, targetIndex) => {
+      const probeIndex = probeNames.push(target.name) - 1;
+      const lowering = new ProbeLowering({
+        program,
+        probe,
+        target,
+        targetIndex,
+        probeIndex,
+        resources,
+        host,
+        cpid: options.cpid ?? 0,
+      });
+      try {
+        const items = lowering.run();
+        const e = lowering.e;
+        const { items: allocated } = allocateRegisters(items, { spillSlot: () => e.spillSlot() });
+        const encoded = encode(allocated);
+        const slots = encoded.bytes.length / 8;
+        if (slots > MAX_INSNS) {
+          diagnostics.push(codegenDiagnostic('programTooLarge', probe.span, slots, MAX_INSNS));
+          return;
+        }
+        scratchSize = Math.max(scratchSize, e.scratchUsed);
+        listings.push(allocated);
+        programs.push({
+          name: target.name,
+          progType: target.progType,
+          attach: target.attach,
+          insns: Buffer.from(encoded.bytes).toString('base64'),
+          mapRelocations: encoded.mapRelocations,
+          sourceMap: encoded.sourceMap,
+          spans: e.spans,
+        });
+      } catch (err) {
+        if (err instanceof CodegenError) diagnostics.push(codegenDiagnostic('unsupported', err.span, err.message));
+        else if (err instanceof StackExhausted) diagnostics.push(codegenDiagnostic('stackExhausted', probe.span));
+        else throw err;
+      }
+    });
+  }
+  if (diagnostics.length > 0) return { diagnostics, listings };
+
+  const maps = [...resources.maps];
+  if (scratchSize > 0) {
+    maps.push({
+      name: resources.scratchMap,
+      kernelName: 'scratch',
+      role: 'scratch',
+      type: 'percpu_array',
+      keySize: 4,
+      valueSize: scratchSize,
+      maxEntries: 1,
+      flags: 0,
+    });
+  }
+  const artifact: Artifact = {
+    format: 'bpfq-artifact',
+    version: ARTIFACT_VERSION,
+    source: program.source,
+    probeCount: probeNames.length,
+    programs,
+    maps,
+    printf: resources.printf,
+    system: resources.system,
+    cat: resources.cat,
+    time: resources.time,
+    strftime: resources.strftime,
+    join: resources.join,
+    printValue: resources.printValue,
+    probeNames,
+    needs: program.needs,
+    config: program.config,
+  };
+  return { artifact, diagnostics, listings };
+}
