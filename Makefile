@@ -56,10 +56,15 @@ bench: build
 	node dist/bench/run.js
 
 image:
-	docker build -f docker/Dockerfile -t bpfq:latest .
+	docker build -f docker/Dockerfile -t bpfq:latest \
+		--build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) .
 
-compose-up:
-	docker compose -f docker/docker-compose.yml up -d
+# Needs BPFQ_ADMIN_TOKEN; the worker's node name is this host's name unless BPFQ_NODE is set.
+# Uses the Compose plugin when Docker has it, else Debian's docker-compose.
+compose-up: image
+	BPFQ_NODE=$${BPFQ_NODE:-$$(hostname)} \
+		$$(docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo docker-compose) \
+		-f docker/docker-compose.yml up -d
 
 clean:
 	rm -rf dist .bpfq test/.tmp bench/.tmp
