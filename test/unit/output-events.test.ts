@@ -224,6 +224,52 @@ describe('output: events match bpftrace 0.17', () => {
     assert.equal(renderRecords('json', json), fixture('stacks', 'json'));
   });
 
+  it('renders user stacks and usym, with modules in perf mode (ustack.bt, capture-ustack.sh)', () => {
+    const pid = 4242;
+    const module = '/tmp/bpfq-ustack-target';
+    // `nm` of the non-PIE target: leaf 0x401126, middle 0x401137, main 0x401151.
+    const symbols: [bigint, string][] = [
+      [0x401151n, 'main'],
+      [0x401137n, 'middle'],
+      [0x401126n, 'leaf'],
+    ];
+    const c: DecodeContext = {
+      symbolizer: {
+        kernel: () => undefined,
+        user: (p, addr) => {
+          assert.equal(p, pid);
+          const hit = symbols.find(([start]) => start <= addr);
+          return hit && { name: hit[1], offset: addr - hit[0], module };
+        },
+      },
+      readStack: (ref, id) => {
+        assert.deepEqual(ref, { user: true, limit: 2, mode: ref.mode });
+        return id === 7 ? [0x401126n, 0x40114cn] : undefined;
+      },
+    };
+    const us = (mode: 'bpftrace' | 'perf'): SizedType => ({ kind: 'ustack', limit: 2, mode });
+    const count: SizedType = { kind: 'count', signed: false };
+    const stackValue = u64((BigInt(pid) << 32n) | 7n);
+    const p = new KernelMap(userMap('@p', [us('perf')], count)).add(stackValue, 1n);
+    const b = new KernelMap(userMap('@b', [us('bpftrace')], count)).add(stackValue, 1n);
+    const printf: FormatSpec[] = [
+      {
+        format: '%s|%s|%s\n',
+        args: [
+          { type: { kind: 'usym' }, offset: 8 },
+          { type: { kind: 'usym' }, offset: 24 },
+          { type: us('bpftrace'), offset: 40 },
+        ],
+        size: 48,
+      },
+    ];
+    const usym = cat(u64(0x401126), u64(pid));
+    const events = [eventBytes(48, ASYNC_ACTION.printf, [[8, usym], [24, usym], [40, stackValue]]), EXIT];
+    const records = run(artifactWith({ printf, maps: [p.map, b.map] }), events, [p, b], c);
+    assert.equal(renderRecords('text', records), fixture('ustack', 'txt'));
+    assert.equal(renderRecords('json', records), fixture('ustack', 'json'));
+  });
+
   it('decodes exit, clear, zero, system and cat requests for the runtime to act on', () => {
     const m = userMap('@x', [i64], i64);
     const system = [spec('echo %d', [7n])];
