@@ -98,7 +98,7 @@ describe('docker/docker-compose.yml', () => {
     'gives the API no capability, no host namespace and a read-only root',
     skipWithoutCompose(),
     () => {
-      for (const compose of [written, resolved({ BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'n' })]) {
+      for (const compose of [written, resolved({ BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'host-a' })]) {
         const api = compose.services['api'];
         assert.ok(api, 'no api service');
         assert.deepEqual(api.cap_drop, ['ALL']);
@@ -123,7 +123,7 @@ describe('docker/docker-compose.yml', () => {
     'gives the worker exactly its capabilities, host PID and no privileged mode',
     skipWithoutCompose(),
     () => {
-      for (const compose of [written, resolved({ BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'n' })]) {
+      for (const compose of [written, resolved({ BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'host-a' })]) {
         const worker = compose.services['worker'];
         assert.ok(worker, 'no worker service');
         assert.deepEqual(worker.cap_drop, ['ALL']);
