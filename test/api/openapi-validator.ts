@@ -66,7 +66,7 @@ export class OpenApiValidator {
     assert.ok(type, `${method} ${pathTemplate} ${res.status}: no content type`);
     const media = response.content[type];
     assert.ok(media, `${method} ${pathTemplate} ${res.status}: content type ${type} is not documented`);
-    if (!type.endsWith('json') || media.schema === undefined) return;
+    if (!(type === 'application/json' || type.endsWith('+json')) || media.schema === undefined) return;
     const ref = (media.schema as { $ref?: string }).$ref;
     const schema = ref === undefined ? media.schema : { $ref: `openapi.json${ref}` };
     const validate = this.ajv.compile(schema as object);

@@ -7,7 +7,7 @@
 import type { OutputRecord } from '../output/values.js';
 
 export interface CollectorOptions {
-  /** Bytes of streamed records kept (default: half of BPFQ_MAX_RESULT_BYTES). */
+  /** Bytes of streamed records kept (the processor uses a fifth of BPFQ_MAX_RESULT_BYTES). */
   streamBudgetBytes: number;
   /** Streamed records published as SSE events at most (default 10 000). */
   maxLiveEvents: number;

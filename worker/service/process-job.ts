@@ -96,8 +96,10 @@ export class JobProcessor implements RunningJobs {
     }, Math.max(50, Math.floor(this.o.stallMs / 3)));
     if ((await redis.hget(keys.job(id), 'cancelRequested')) === '1') controller.abort('cancel');
 
+    // A streamed record is stored four times (text, NDJSON, the JSON records and printf
+    // arrays), so a fifth of the cap keeps a flood from truncating the exit dump.
     const collector = new OutputCollector({
-      streamBudgetBytes: Math.floor(this.o.maxResultBytes / 2),
+      streamBudgetBytes: Math.floor(this.o.maxResultBytes / 5),
       maxLiveEvents: 10_000,
     });
     let liveChain: Promise<unknown> = Promise.resolve();
