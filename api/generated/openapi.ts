@@ -327,6 +327,19 @@ export interface components {
         }
       | {
           /** @constant */
+          type: 'record';
+          fields: {
+            name: string;
+            value: components['schemas']['TypedValue'];
+          }[];
+        }
+      | {
+          /** @constant */
+          type: 'array';
+          value: components['schemas']['TypedValue'][];
+        }
+      | {
+          /** @constant */
           type: 'none';
         };
     /** @description Inclusive bounds; the lowest bucket has no `min`, an lhist's overflow bucket no `max`. */

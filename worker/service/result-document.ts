@@ -2,11 +2,12 @@
 // openapi.yaml's JobResult (bpftrace's `-f json` records plus a structured form with typed
 // keys and histogram buckets), bpftrace 0.17's exact text, and the NDJSON lines. All three
 // are rendered here, once, by the worker; the API only reads them.
+import { assertNever } from '../../compiler/debug.js';
 import type { JobStatus } from '../../service/job.js';
 import type { ResultDocument, StoredResult } from '../../service/result.js';
 import type { components } from '../../api/generated/openapi.js';
 import { printedBuckets } from '../output/hist-buckets.js';
-import { renderJson, renderText } from '../output/index.js';
+import { renderJson, renderText, valueText } from '../output/index.js';
 import type { EntryValue, MapValue, OutputRecord, Value } from '../output/values.js';
 import { OUTPUT_VERSION } from '../output/values.js';
 import { recordText } from './output-collector.js';
@@ -35,8 +36,14 @@ function typed(v: Value): TypedValue {
       return { type: 'tuple', value: v.v.map(typed) };
     case 'stack':
       return { type: 'stack', style: v.style, frames: v.frames };
+    case 'record':
+      return { type: 'record', fields: v.fields.map((f) => ({ name: f.name, value: typed(f.value) })) };
+    case 'array':
+      return { type: 'array', value: v.v.map(typed) };
     case 'none':
       return { type: 'none' };
+    default:
+      return assertNever(v, 'value');
   }
 }
 
