@@ -100,6 +100,48 @@ describe('output: user-space values match bpftrace 0.17', () => {
     assert.equal(renderRecords('json', records), quoteStrerror(fixture('other-values', 'json')));
   });
 
+  it('renders structs and arrays by value (record-values.bt)', () => {
+    const u32t: SizedType = { kind: 'int', size: 4, signed: false };
+    const loadWeight: SizedType = {
+      kind: 'record',
+      name: 'load_weight',
+      size: 16,
+      fields: [
+        { name: 'weight', offset: 0, type: { kind: 'int', size: 8, signed: false } },
+        { name: 'inv_weight', offset: 8, type: u32t },
+      ],
+    };
+    const ints: SizedType = { kind: 'array', elem: { kind: 'int', size: 4, signed: true }, count: 2, size: 8 };
+    const p: SizedType = {
+      kind: 'record',
+      name: 'P',
+      size: 12,
+      fields: [
+        { name: 'a', offset: 0, type: ints },
+        { name: 'c', offset: 8, type: { kind: 'int', size: 1, signed: true } },
+      ],
+    };
+    const loadBytes = cat(u64(1048576), u32(4194304), new Uint8Array(4));
+    const intBytes = cat(u32(30007), u32(0));
+    const l = new KernelMap(userMap('@l', [], loadWeight)).set(u64(0), loadBytes);
+    const arr = new KernelMap(userMap('@arr', [], ints)).set(u64(0), intBytes);
+    const artifact = artifactWith({ printValue: [loadWeight, ints, p], maps: [l.map, arr.map] });
+    const value = (id: number, bytes: Uint8Array): Uint8Array =>
+      eventBytes(16 + bytes.length, ASYNC_ACTION.printNonMap, [
+        [8, u64(id)],
+        [16, bytes],
+      ]);
+    const records: OutputRecord[] = [{ type: 'attached_probes', probes: 1 }];
+    for (const e of [value(0, loadBytes), value(1, intBytes), value(2, cat(intBytes, new Uint8Array([2, 0, 0, 0])))]) {
+      const d = decodeEvent(artifact, e, ctx);
+      if (d.kind === 'output') records.push(d.record);
+    }
+    records.push({ type: 'end' });
+    for (const k of [arr, l]) records.push({ type: 'map', map: decodeMap(artifact, k.map, k.entries(), ctx) });
+    assert.equal(renderRecords('text', records), fixture('record-values', 'txt'));
+    assert.equal(renderRecords('json', records), fixture('record-values', 'json'));
+  });
+
   it('formats printf pieces as 0.17 hands them to snprintf (printf-edge.bt)', () => {
     const buf = (s: string): { kind: 'buf'; bytes: Uint8Array } => ({ kind: 'buf', bytes: new TextEncoder().encode(s) });
     const int = (v: bigint): { kind: 'int'; v: bigint } => ({ kind: 'int', v });

@@ -87,10 +87,17 @@ export function decodeValue(type: SizedType, bytes: Uint8Array, offset: number, 
           b.toString(16).toUpperCase().padStart(2, '0'),
         ).join(':'),
       };
-    case 'array':
-      return { t: 'str', v: arrayText(type.elem, type.count, bytes, offset, env) };
+    case 'array': {
+      const size = sizeOf(type.elem);
+      const v: Value[] = [];
+      for (let i = 0; i < type.count; i++) v.push(decodeValue(type.elem, bytes, offset + i * size, env));
+      return { t: 'array', v };
+    }
     case 'record':
-      return { t: 'str', v: recordText(type.fields, bytes, offset, env) };
+      return {
+        t: 'record',
+        fields: type.fields.map((f) => ({ name: f.name, value: decodeValue(f.type, bytes, offset + f.offset, env) })),
+      };
   }
 }
 
@@ -133,6 +140,10 @@ export function valueText(v: Value, indent: number): string {
       return '(' + v.v.map((f) => valueText(f, indent)).join(', ') + ')';
     case 'stack':
       return stackText(v.style, v.frames, indent);
+    case 'record':
+      return '{ ' + v.fields.map((f) => `.${f.name} = ${valueText(f.value, indent)}`).join(', ') + ' }';
+    case 'array':
+      return '[' + v.v.map((e) => valueText(e, indent)).join(',') + ']';
   }
 }
 
@@ -208,23 +219,4 @@ function wallClockNs(ns: bigint, ctx: DecodeContext): bigint {
   // process.hrtime uses CLOCK_MONOTONIC on Linux, the clock nsecs reads.
   monotonicToWall ??= BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   return ns + monotonicToWall;
-}
-
-function arrayText(elem: SizedType, count: number, bytes: Uint8Array, offset: number, env: DecodeEnv): string {
-  const size = sizeOf(elem);
-  const parts: string[] = [];
-  for (let i = 0; i < count; i++) parts.push(valueText(decodeValue(elem, bytes, offset + i * size, env), 8));
-  return '[' + parts.join(',') + ']';
-}
-
-function recordText(
-  fields: readonly { name: string; offset: number; type: SizedType }[],
-  bytes: Uint8Array,
-  offset: number,
-  env: DecodeEnv,
-): string {
-  const parts = fields.map(
-    (f) => `.${f.name} = ${valueText(decodeValue(f.type, bytes, offset + f.offset, env), 8)}`,
-  );
-  return '{ ' + parts.join(', ') + ' }';
 }

@@ -27,7 +27,7 @@ export type { DecodeContext, DecodedEvent, RawMapEntry, StackRef } from './event
 export { ASYNC_ACTION } from './events.js';
 export { decodeEvent } from './decode-event.js';
 export { decodeMap } from './decode-map.js';
-export { decodeValue } from './decode-value.js';
+export { decodeValue, valueText } from './decode-value.js';
 export { formatPrintf } from './printf.js';
 export { exitOrder } from './exit-order.js';
 export { renderRecord, renderRecords, renderText, renderJson, outputResult } from './render.js';

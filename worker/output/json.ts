@@ -95,6 +95,10 @@ export function jsonValue(v: Value): string {
       return '[' + v.v.map(jsonValue).join(',') + ']';
     case 'stack':
       return jsonString(valueText(v, VALUE_INDENT));
+    case 'record':
+      return '{ ' + v.fields.map((f) => `${jsonString(f.name)}: ${jsonValue(f.value)}`).join(', ') + ' }';
+    case 'array':
+      return '[' + v.v.map(jsonValue).join(',') + ']';
     case 'none':
       return 'null';
   }

@@ -31,6 +31,10 @@ export type Value =
    * Only the bpftrace style is indented by the renderer.
    */
   | { t: 'stack'; style: StackStyle; frames: string[] }
+  /** A struct by value: `{ .a = 1, .b = 2 }` in text, `{ "a": 1, "b": 2 }` in JSON. */
+  | { t: 'record'; fields: { name: string; value: Value }[] }
+  /** A C array by value: `[1,2,3]` in text and JSON. */
+  | { t: 'array'; v: Value[] }
   /** `strftime()` result; 0.17 left it unquoted in JSON (invalid), bpfq quotes it. */
   | { t: 'time'; v: string }
   /** Nothing (`print` of a void expression); renders as an empty string / `null`. */
