@@ -227,6 +227,61 @@ export const catalog = {
   kernelSymbolNotFound: e('E2068', (sym: string) => `Failed to resolve kernel symbol: ${sym}`),
   invalidSignal: e('E2069', (sig: string) => `${sig} is not a valid signal`),
   tooManyJoinArgs: e('E2070', () => 'join() only supports up to 16 arguments'),
+  actionAsValue: e('E2071', (name: string) => `${name}() should not be used in an assignment or as a map key`),
+  onlySupports: e(
+    'E2072',
+    (name: string, what: string, got: string) => `${name}() only supports ${what} arguments (${got} provided)`,
+  ),
+  mapExpected: e('E2073', (name: string) => `${name}() expects a map to be provided`),
+  mapIndexed: e('E2074', (name: string) => `The map passed to ${name}() should not be indexed by a key`),
+  stringLiteralTooLong: e(
+    'E2075',
+    (max: number, text: string) => `String is too long (over ${max} bytes): ${text}`,
+  ),
+  contextToMap: e('E2076', () => 'context cannot be assigned to a map'),
+  lhistStepTooLarge: e(
+    'E2077',
+    (step: string, range: string) =>
+      `lhist() step is too large for the given range (provided step ${step} for range ${range})`,
+  ),
+  lhistMinNegative: e('E2078', (min: string) => `lhist() min must be non-negative (provided min ${min})`),
+  lhistTooManyBuckets: e(
+    'E2079',
+    (n: string) => `lhist() too many buckets, must be <= 1000 (would need ${n})`,
+  ),
+  nonMapPrintArgs: e('E2080', (n: number) => `Non-map print() only takes 1 argument, ${n} found`),
+  invalidRegister: e('E2081', (name: string) => `'${name}' is not a valid register on this architecture (x86_64)`),
+  invalidAddress: e(
+    'E2082',
+    (text: string) => `pton() expects an string argument of an IPv4/IPv6 address, got ${text}`,
+  ),
+  ntopSize: e('E2083', () => 'ntop() argument must be 4 or 16 bytes in size'),
+  stackLimitTooLarge: e(
+    'E2084',
+    (fn: string, max: number, n: string) => `${fn}([int limit]): limit shouldn't exceed ${max}, ${n} given`,
+  ),
+  comparisonOperands: e(
+    'E2085',
+    (op: string, a: string, b: string) => `The ${op} operator can not be used on expressions of types ${a}, ${b}`,
+  ),
+  castUnsupported: e('E2086', (type: string) => `Casts are not supported for type: "${type}"`),
+  predicateType: e('E2087', (type: string) => `Invalid type for predicate: ${type}`),
+  derefRecord: e(
+    'E2088',
+    (name: string) => `Can not dereference struct/union of type '${name}'. It is not a pointer.`,
+  ),
+  cpidWithoutChild: e('E2089', () => 'cpid cannot be used without child command'),
+  notInProbe: e('E2090', (fn: string, probe: string) => `${fn} can not be used with "${probe}" probes`),
+  usdtArgIndex: e(
+    'E2091',
+    (probe: string, n: number) => `${probe}: the probe has only ${n} argument${n === 1 ? '' : 's'}`,
+  ),
+  expectsIntOrPointer: e('E2092', (name: string) => `${name}() expects an integer or pointer argument`),
+  strFirstArg: e(
+    'E2093',
+    (got: string) => `str() expects an integer or a pointer type as first argument (${got} provided)`,
+  ),
+  printfTooManyArgs: e('E2094', (fn: string, max: number) => `${fn}: too many arguments (at most ${max})`),
 
   // --- E3xxx: resources and limits
   tooManyProbes: e(
@@ -238,24 +293,39 @@ export const catalog = {
 
   // --- E4xxx: probes
   invalidProbeType: e('E4001', (type: string) => `Invalid probe type: '${type}'`),
-  invalidProbeFormat: e('E4002', (probe: string, form: string) => `${probe} probe must have the form ${form}`),
-  tracepointNotFound: e('E4003', (name: string) => `tracepoint not found: ${name}`),
+  probeArgCount: e('E4002', (type: string, want: string) => `${type} probe type requires ${want}`),
+  tracepointNotFound: e('E4003', (name: string, wildcard: boolean) =>
+    wildcard ? `tracepoints not found: ${name}` : `tracepoint not found: ${name}`,
+  ),
   noMatch: e('E4004', (pattern: string) => `No probes to attach: '${pattern}' matches nothing`),
-  binaryNotFound: e('E4005', (name: string) => `uprobe target file '${name}' does not exist or is not executable`),
-  symbolMissing: e('E4006', (probe: string, func: string, path: string) => `Could not resolve symbol: ${path}:${func} (${probe})`),
+  binaryNotFound: e(
+    'E4005',
+    (kind: string, name: string) => `${kind} target file '${name}' does not exist or is not executable`,
+  ),
+  symbolMissing: e('E4006', (path: string, func: string) => `Could not resolve symbol: ${path}:${func}`),
   usdtNotFound: e('E4007', (probe: string) => `Failed to find usdt probe: ${probe}`),
-  invalidProbeArg: e('E4008', (probe: string, what: string) => `${probe}: ${what}`),
-  duplicateSpecialProbe: e('E4009', (name: string) => `${name} probes can only be specified once`),
+  invalidProbeNumber: e('E4008', (text: string, what: string) => `invalid ${what} '${text}': expected an integer`),
+  duplicateSpecialProbe: e('E4009', (name: string) => `More than one ${name} probe defined`),
   softwareUnknown: e('E4010', (name: string) => `${name} is not a software probe`),
   hardwareUnknown: e('E4011', (name: string) => `${name} is not a hardware probe`),
   kernelFunctionNotFound: e('E4012', (name: string) => `kernel function not found: ${name}`),
-  wildcardNotAllowed: e('E4013', (probe: string) => `${probe} probes do not support wildcards`),
+  offsetNotAllowed: e('E4013', () => 'Offset not allowed'),
   btfFunctionNotFound: e('E4014', (name: string) => `No BTF found for ${name}`),
-  specialWithOthers: e('E4015', (name: string) => `${name} can not be combined with other attach points in one block`),
+  timeUnit: e('E4015', (unit: string) => `${unit} is not an accepted unit of time`),
+  positiveRate: e('E4016', (probe: string, what: string) => `${probe} ${what} should be a positive integer`),
+  watchpointLength: e('E4017', () => 'watchpoint length must be one of (1,2,4,8)'),
+  watchpointMode: e('E4018', (mode: string) => `invalid watchpoint mode: ${mode}`),
+  watchpointModeChars: e('E4019', () => 'watchpoint mode must be combination of (r,w,x)'),
+  rawTracepointNotFound: e('E4020', (name: string) => `raw tracepoint not found: ${name}`),
+  emptyAttachPoint: e('E4021', () => 'empty attach point'),
+  hostError: e('E4022', (probe: string, why: string) => `${probe}: ${why}`),
 
   // --- W: warnings
   unusedAddrspace: w('W2001', () => 'Addrspace is not set'),
-  mapTopDivIgnored: w('W2002', (fn: string) => `${fn}: top and div arguments are ignored for stats maps`),
+  mapTopDivIgnored: w(
+    'W2002',
+    () => "print()'s top and div arguments are ignored when used on stats() maps.",
+  ),
   debugf: w(
     'W2003',
     () =>
@@ -263,11 +333,16 @@ export const catalog = {
   ),
   unusedVariable: w('W2004', (name: string) => `Variable used before it was assigned: ${name}`),
   signedShift: w('W2005', () => 'signed operands for shift'),
-  wildcardPartialMiss: w('W4001', (pattern: string) => `${pattern} matched no probes; skipped`),
+  notTraceable: w(
+    'W4001',
+    (func: string) =>
+      `${func} is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail`,
+  ),
 } satisfies Record<string, Entry>;
 
 export type DiagnosticKey = keyof typeof catalog;
-type Args<K extends DiagnosticKey> = Parameters<(typeof catalog)[K]['message']>;
+export type DiagnosticArgs<K extends DiagnosticKey> = Parameters<(typeof catalog)[K]['message']>;
+type Args<K extends DiagnosticKey> = DiagnosticArgs<K>;
 
 export function diagnostic<K extends DiagnosticKey>(
   key: K,

@@ -152,6 +152,8 @@ export interface Call extends ExprBase {
   args: Expr[];
   /** Span of the name alone (bpftrace points errors about the call there). */
   nameSpan: Span;
+  /** Set by check types for compile-time functions: `kaddr`/`uaddr`'s address. */
+  resolved?: bigint;
 }
 
 export interface Binary extends ExprBase {
@@ -373,6 +375,8 @@ export interface ProbeTarget {
   usdt?: UsdtProbe;
   /** Tracepoint: the record `args` points to (all fields, common ones included). */
   tracepointArgs?: SizedType & { kind: 'record' };
+  /** Tracepoint: names of the `__data_loc` fields of tracepointArgs. */
+  tracepointDataLoc?: string[];
   /** kfunc/kretfunc: the record built from the BTF prototype (each argument 8 bytes). */
   funcArgs?: SizedType & { kind: 'record' };
 }
