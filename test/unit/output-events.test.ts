@@ -286,6 +286,23 @@ describe('output: events match bpftrace 0.17', () => {
     assert.throws(() => decodeEvent(artifact, eventBytes(8, 39999, []), ctx), /unknown async action id 39999/);
   });
 
+  it('joins argv with the default and a given separator (join.bt, capture-join.sh)', () => {
+    // Code generation's join event: {u64 id; u64 join id; 16 strings of strlen (64) bytes}.
+    const join = [
+      { separator: ' ', argSize: 64, argCount: 16 },
+      { separator: ',', argSize: 64, argCount: 16 },
+    ];
+    const argv = ['/bin/true', 'first', 'second', 'third'];
+    const ev = (id: number): Uint8Array =>
+      eventBytes(16 + 16 * 64, ASYNC_ACTION.join, [
+        [8, u64(id)],
+        ...argv.map((a, i): [number, Uint8Array] => [16 + i * 64, cstr(a, 64)]),
+      ]);
+    const records = run(artifactWith({ join }), [ev(0), ev(1), EXIT], []);
+    assert.equal(renderRecords('text', records), fixture('join', 'txt'));
+    assert.equal(renderRecords('json', records), fixture('join', 'json'));
+  });
+
   it('joins argv-style strings up to the first empty one, and formats time()', () => {
     const artifact = artifactWith({
       join: [{ separator: ',', argSize: 8, argCount: 4 }],
