@@ -23,17 +23,20 @@ const SPECIFIER =
 /** Formats like bpftrace 0.17's printf, system and cat. */
 export function formatPrintf(format: string, args: readonly PrintfArg[]): string {
   if (args.length === 0) return format;
+  const compiled = compile(format);
   let out = '';
-  let pos = 0;
-  let argIndex = 0;
-  for (const match of format.matchAll(SPECIFIER)) {
-    const arg = args[argIndex++];
-    if (arg === undefined) break;
-    const end = match.index + match[0].length;
-    out += formatPiece(format.slice(pos, end), arg);
-    pos = end;
+  for (let i = 0; i < compiled.pieces.length; i++) {
+    const arg = args[i];
+    const piece = compiled.pieces[i];
+    if (arg === undefined || piece === undefined) return out;
+    out += piece.before;
+    if (piece.spec === undefined) continue;
+    const text = convert(piece.spec, arg);
+    // snprintf's result is used as a C string: a NUL (from %c of 0) ends this piece.
+    const nul = text.indexOf('\0');
+    out += nul >= 0 ? text.slice(0, nul) : text + piece.after;
   }
-  return out + format.slice(pos);
+  return out + compiled.tail;
 }
 
 interface Spec {
@@ -45,28 +48,63 @@ interface Spec {
   conv: string;
 }
 
-/** What C's snprintf makes of one piece with one argument, cut at the first NUL. */
-function formatPiece(piece: string, arg: PrintfArg): string {
-  let out = '';
-  let used = false;
+/** One piece as snprintf reads it: text, the one conversion, text after it. */
+interface Piece {
+  before: string;
+  spec: Spec | undefined;
+  after: string;
+}
+
+interface Compiled {
+  pieces: Piece[];
+  tail: string;
+}
+
+/** Formats are few and events many: each format is split and parsed once. */
+const compiledFormats = new Map<string, Compiled>();
+
+function compile(format: string): Compiled {
+  let compiled = compiledFormats.get(format);
+  if (compiled !== undefined) return compiled;
+  const pieces: Piece[] = [];
+  let pos = 0;
+  for (const match of format.matchAll(SPECIFIER)) {
+    const end = match.index + match[0].length;
+    pieces.push(parsePiece(format.slice(pos, end)));
+    pos = end;
+  }
+  compiled = { pieces, tail: format.slice(pos) };
+  compiledFormats.set(format, compiled);
+  return compiled;
+}
+
+/** What C's snprintf reads in one piece: `%%` is `%`; the first conversion takes the argument. */
+function parsePiece(piece: string): Piece {
+  let text = '';
+  let spec: Spec | undefined;
   let i = 0;
   while (i < piece.length) {
     const ch = piece[i];
     if (ch !== '%') {
-      out += ch;
+      text += ch;
       i++;
       continue;
     }
-    const m = /^%([-+ #0]*)([0-9]*)(?:\.([0-9]*))?(hh|h|ll|l|j|z|t)?(rx|rh|r|[%a-zA-Z])?/.exec(
-      piece.slice(i),
-    );
+    const m = /^%([-+ #0]*)([0-9]*)(?:\.([0-9]*))?(hh|h|ll|l|j|z|t)?(rx|rh|r|[%a-zA-Z])?/.exec(piece.slice(i));
     if (m === null || m[5] === undefined) {
-      out += piece.slice(i);
+      text += piece.slice(i);
       break;
     }
     i += m[0].length;
+    if (m[5] === '%') {
+      // glibc prints `%` for `%%` and ignores any width written in between.
+      text += '%';
+      continue;
+    }
+    // A second conversion would read past the one argument; 0.17's pattern never makes one.
+    if (spec !== undefined) break;
     const flags = m[1] ?? '';
-    const spec: Spec = {
+    spec = {
       left: flags.includes('-'),
       zero: flags.includes('0'),
       width: m[2] ? Number(m[2]) : 0,
@@ -74,19 +112,11 @@ function formatPiece(piece: string, arg: PrintfArg): string {
       length: m[4] ?? '',
       conv: m[5],
     };
-    if (spec.conv === '%') {
-      // glibc prints `%` for `%%` and ignores any width written in between.
-      out += '%';
-      continue;
-    }
-    if (used) break; // a second conversion would read past the one argument: 0.17 never does
-    used = true;
-    const text = convert(spec, arg);
-    const nul = text.indexOf('\0');
-    if (nul >= 0) return out + text.slice(0, nul);
-    out += text;
+    // Text after the conversion in the same piece (only when glibc saw a conversion that
+    // 0.17's pattern did not, e.g. `%#x %d`); anything glibc would convert there is dropped.
+    return { before: text, spec, after: parsePiece(piece.slice(i)).before };
   }
-  return out;
+  return { before: text, spec, after: '' };
 }
 
 function convert(spec: Spec, arg: PrintfArg): string {
