@@ -1,6 +1,7 @@
 // `bpfq worker`: the privileged tracing worker of one node, against REDIS_URL (what the
 // worker container runs). SIGTERM stops taking jobs and interrupts running ones, which keep
 // their partial results.
+import { capabilityFacts, checkWorkerCapabilities, describeCapabilities } from '../worker/service/capabilities.js';
 import { kernelRunner } from '../worker/service/kernel-runner.js';
 import { startWorker } from '../worker/service/worker.js';
 import type { Command } from './main.js';
@@ -15,6 +16,12 @@ export const command: Command = {
       process.stderr.write('bpfq worker: set REDIS_URL (or --redis), or run `bpfq serve`\n');
       return 2;
     }
+    // Stop at once, naming what is missing, rather than failing every job with EPERM.
+    const capabilities = checkWorkerCapabilities(capabilityFacts());
+    for (const line of describeCapabilities(capabilities).split('\n').filter(Boolean)) {
+      process.stderr.write(`bpfq worker: ${line}\n`);
+    }
+    if (capabilities.missing.length > 0) return 2;
     const worker = await startWorker({
       redisUrl: config.redisUrl,
       prefix: config.prefix,
