@@ -1,0 +1,85 @@
+// Symbolisation against bpftrace 0.17 on this machine: kernel names for every address
+// that several kallsyms text symbols share (where bpftrace's choice depends on bcc's
+// std::sort), and user stack frames of a process, resolved here after it has exited.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { LiveSymbolizer } from '../../worker/symbols/live-symbolizer.js';
+import { needs } from '../support/needs.js';
+import { HOST_FIXTURES } from '../unit/host-fixtures.js';
+
+function bpfProgIds(): Set<number> {
+  const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
+  return new Set((JSON.parse(out || '[]') as { id: number }[]).map((p) => p.id));
+}
+
+function runBpftrace(args: string[]): string {
+  const r = spawnSync('bpftrace', args, { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+describe('kernel symbols as bpftrace 0.17 names them', needs('root', 'bpftrace'), () => {
+  it('picks the same name among symbols sharing an address', () => {
+    const text = readFileSync('/proc/kallsyms', 'utf8');
+    const counts = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const [addr, type] = line.split(' ');
+      if (addr && type && /^[tTwW]$/.test(type)) counts.set(addr, (counts.get(addr) ?? 0) + 1);
+    }
+    const shared = [...counts].filter(([, n]) => n > 1).map(([a]) => a);
+    assert.ok(shared.length > 10, 'this kernel has aliased text symbols');
+    // Plus a few addresses inside functions and past the last one.
+    const probes = [...shared.slice(0, 120).map((a) => BigInt(`0x${a}`) + 3n), 0x10n];
+    const before = bpfProgIds();
+    const program = `BEGIN { ${probes.map((a) => `printf("%s\\n", ksym(0x${a.toString(16)}));`).join(' ')} exit(); }`;
+    const lines = runBpftrace(['-e', program])
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('Attaching'));
+    assert.deepEqual([...bpfProgIds()].filter((id) => !before.has(id)), [], 'bpftrace left programs loaded');
+    const sym = new LiveSymbolizer();
+    // ksym() prints the bare name, or the address in hex when nothing is below it.
+    const ours = probes.map((a) => sym.kernel(a)?.name ?? `0x${a.toString(16)}`);
+    assert.deepEqual(ours, lines);
+  });
+});
+
+describe('user symbols of a process that has exited', needs('root', 'bpftrace'), () => {
+  it('resolves the frames bpftrace printed while the process lived', async () => {
+    const demo = `${HOST_FIXTURES}usdt-demo`;
+    const child = spawn(demo, ['100000', '20'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      const pid = child.pid;
+      assert.ok(pid);
+      const sym = new LiveSymbolizer();
+      assert.ok(sym.rememberProcess(pid));
+      const before = bpfProgIds();
+      const out = runBpftrace([
+        '-p',
+        String(pid),
+        '-e',
+        `uprobe:${demo}:work { @[ustack(perf)] = count(); } interval:ms:400 { exit(); }`,
+      ]);
+      assert.deepEqual([...bpfProgIds()].filter((id) => !before.has(id)), [], 'bpftrace left programs loaded');
+      child.kill('SIGKILL');
+      await exited;
+      // Frames: `\t<hex> sym+off (module)`.
+      const frames = [...out.matchAll(/^\t([0-9a-f]+) (\S+) \((.*)\)$/gm)];
+      assert.ok(frames.length >= 3, out);
+      assert.ok(frames.some((f) => f[2] === 'work+0'));
+      for (const f of frames) {
+        const s = sym.user(pid, BigInt(`0x${f[1] ?? ''}`));
+        assert.ok(s, `frame ${f[0]}`);
+        assert.equal(`${s.name}+${s.offset}`, f[2]);
+        assert.equal(s.module, f[3]);
+      }
+      // A process never remembered and now gone resolves to nothing, as in 0.17.
+      assert.equal(new LiveSymbolizer().user(pid, BigInt(`0x${frames[0]?.[1] ?? '0'}`)), undefined);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
