@@ -61,7 +61,15 @@ const PROVIDERS: Record<string, string> = {
 };
 
 /** Providers a wildcard provider (`*:...`) expands to, in the order bpftrace lists them. */
-const WILDCARD_PROVIDERS = ['hardware', 'iter', 'kprobe', 'software', 'tracepoint', 'uprobe', 'usdt'];
+const WILDCARD_PROVIDERS = [
+  'hardware',
+  'iter',
+  'kprobe',
+  'software',
+  'tracepoint',
+  'uprobe',
+  'usdt',
+];
 
 const ITERATORS = ['task', 'task_file'];
 
@@ -88,7 +96,11 @@ function bpftraceError(pattern: string, message: string): ListError {
  * Lists the probes matching PATTERN (every listable probe when empty), one per line, the
  * way `bpftrace -l` does. Throws ListError for a pattern bpftrace rejects.
  */
-export function listProbes(pattern: string | undefined, options: ListOptions, host: ListHost): string {
+export function listProbes(
+  pattern: string | undefined,
+  options: ListOptions,
+  host: ListHost,
+): string {
   const lines: string[] = [];
   const input = pattern === undefined || pattern.trim() === '' ? '*:*' : pattern.trim();
   for (const one of input.split(',')) {
@@ -119,7 +131,8 @@ function listOne(pattern: string, options: ListOptions, host: ListHost, out: str
     return;
   }
   const provider = PROVIDERS[providerText];
-  if (provider === undefined) throw new ListError('FATAL: Invalid probe type made it to attachpoint parser\n');
+  if (provider === undefined)
+    throw new ListError('FATAL: Invalid probe type made it to attachpoint parser\n');
   listProvider(provider, fields, pattern, options, host, out, false);
 }
 
@@ -151,7 +164,13 @@ function listProvider(
       return;
     case 'software':
     case 'hardware':
-      if (!argCount(fields.length >= 1 && fields.length <= 2, `${provider} probe type requires 1 or 2 arguments`)) return;
+      if (
+        !argCount(
+          fields.length >= 1 && fields.length <= 2,
+          `${provider} probe type requires 1 or 2 arguments`,
+        )
+      )
+        return;
       out.push(`${provider}:${fields[0] ?? ''}:`);
       return;
     case 'profile':
@@ -165,7 +184,13 @@ function listProvider(
       out.push(`${provider}::`);
       return;
     case 'iter': {
-      if (!argCount(fields.length === 1 || fields.length === 2, 'iter probe type takes 2 arguments (1 optional)')) return;
+      if (
+        !argCount(
+          fields.length === 1 || fields.length === 2,
+          'iter probe type takes 2 arguments (1 optional)',
+        )
+      )
+        return;
       const re = globToRegExp(fields[0] ?? '');
       for (const it of ITERATORS) if (re.test(it)) out.push(`iter:${it}`);
       return;
@@ -189,7 +214,13 @@ function listProvider(
       listUprobes(provider, fields[0] ?? '', fields[1] ?? '', pattern, options, host, out);
       return;
     case 'usdt':
-      if (!argCount(fields.length === 2 || fields.length === 3, 'usdt probe type requires 2 or 3 arguments')) return;
+      if (
+        !argCount(
+          fields.length === 2 || fields.length === 3,
+          'usdt probe type requires 2 or 3 arguments',
+        )
+      )
+        return;
       listUsdt(fields, pattern, options, host, out);
       return;
     default:
@@ -254,10 +285,18 @@ function listTracepoints(
   }
 }
 
-function resolveTarget(target: string, pattern: string, options: ListOptions, host: ListHost): string {
+function resolveTarget(
+  target: string,
+  pattern: string,
+  options: ListOptions,
+  host: ListHost,
+): string {
   const path = host.resolveBinary(target, options.pid);
   if (path === undefined) {
-    throw bpftraceError(pattern, `uprobe target file '${target}' does not exist or is not executable`);
+    throw bpftraceError(
+      pattern,
+      `uprobe target file '${target}' does not exist or is not executable`,
+    );
   }
   return path;
 }
@@ -279,11 +318,18 @@ function listUprobes(
   }
   for (const name of [...names].sort(compareBytes)) {
     out.push(`${provider}:${path}:${name}`);
-    if (options.verbose) options.warn?.(`WARNING: No DWARF found for "${path}", cannot show parameter info`);
+    if (options.verbose)
+      options.warn?.(`WARNING: No DWARF found for "${path}", cannot show parameter info`);
   }
 }
 
-function listUsdt(fields: string[], pattern: string, options: ListOptions, host: ListHost, out: string[]): void {
+function listUsdt(
+  fields: string[],
+  pattern: string,
+  options: ListOptions,
+  host: ListHost,
+  out: string[],
+): void {
   const target = fields[0] ?? '';
   // usdt:PATH:NAME matches the name in any provider; usdt:PATH:PROVIDER:NAME both.
   const providerRe = fields.length === 3 ? globToRegExp(fields[1] ?? '') : /^/;
@@ -295,7 +341,8 @@ function listUsdt(fields: string[], pattern: string, options: ListOptions, host:
   const lines = new Set<string>();
   for (const path of paths) {
     for (const p of host.usdtProbes(path)) {
-      if (providerRe.test(p.provider) && nameRe.test(p.name)) lines.add(`usdt:${path}:${p.provider}:${p.name}`);
+      if (providerRe.test(p.provider) && nameRe.test(p.name))
+        lines.add(`usdt:${path}:${p.provider}:${p.name}`);
     }
   }
   out.push(...[...lines].sort(compareBytes));

@@ -153,7 +153,12 @@ export class Btf {
     switch (h.kind) {
       case KIND.INT: {
         const enc = this.buf.readUInt32LE(h.extra);
-        return { kind: 'int', name, size: h.sizeOrType, signed: ((enc >>> 24) & BTF_INT_SIGNED) !== 0 };
+        return {
+          kind: 'int',
+          name,
+          size: h.sizeOrType,
+          signed: ((enc >>> 24) & BTF_INT_SIGNED) !== 0,
+        };
       }
       case KIND.FLOAT:
         // bpftrace 0.17 has no floating point values; a float is carried as opaque bytes.

@@ -64,6 +64,8 @@ export function symbolsWithDebugInfo(elf: ElfFile, path: string, root = DEBUG_RO
     seen.add(key);
     merged.push({ ...s, fileOffset: elf.vaddrToOffset(s.address) ?? s.address });
   }
-  merged.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.name < b.name ? -1 : 1));
+  merged.sort((a, b) =>
+    a.address < b.address ? -1 : a.address > b.address ? 1 : a.name < b.name ? -1 : 1,
+  );
   return merged;
 }

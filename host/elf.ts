@@ -154,7 +154,8 @@ export class ElfFile {
   vaddrToOffset(vaddr: bigint): bigint | undefined {
     for (const seg of this.segments) {
       if (seg.type !== PT_LOAD) continue;
-      if (vaddr >= seg.vaddr && vaddr < seg.vaddr + seg.filesz) return vaddr - seg.vaddr + seg.offset;
+      if (vaddr >= seg.vaddr && vaddr < seg.vaddr + seg.filesz)
+        return vaddr - seg.vaddr + seg.offset;
     }
     return undefined;
   }
@@ -163,7 +164,8 @@ export class ElfFile {
   offsetToVaddr(offset: bigint): bigint | undefined {
     for (const seg of this.segments) {
       if (seg.type !== PT_LOAD) continue;
-      if (offset >= seg.offset && offset < seg.offset + seg.filesz) return offset - seg.offset + seg.vaddr;
+      if (offset >= seg.offset && offset < seg.offset + seg.filesz)
+        return offset - seg.offset + seg.vaddr;
     }
     return undefined;
   }
@@ -190,7 +192,11 @@ export class ElfFile {
         if (shndx === SHN_UNDEF) continue;
         const stt = info & 0xf;
         const kind: ElfSymbol['kind'] =
-          stt === STT_FUNC || stt === STT_GNU_IFUNC ? 'func' : stt === STT_OBJECT ? 'object' : 'other';
+          stt === STT_FUNC || stt === STT_GNU_IFUNC
+            ? 'func'
+            : stt === STT_OBJECT
+              ? 'object'
+              : 'other';
         if (kind === 'other') continue;
         // Versioned dynamic names (`memcpy@@GLIBC_2.14`) appear without the version in
         // .dynsym; .symtab may spell it out. The name is what users write.
@@ -208,7 +214,9 @@ export class ElfFile {
         });
       }
     }
-    out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.name < b.name ? -1 : 1));
+    out.sort((a, b) =>
+      a.address < b.address ? -1 : a.address > b.address ? 1 : a.name < b.name ? -1 : 1,
+    );
     this.symbolsCache = out;
     return out;
   }

@@ -25,7 +25,13 @@ export function parseKallsyms(text: string): KernelSymbolTable {
     const rest = raw.slice(second + 1);
     const tab = rest.indexOf('\t');
     const name = tab < 0 ? rest.trim() : rest.slice(0, tab).trim();
-    const module = tab < 0 ? '' : rest.slice(tab + 1).trim().replace(/^\[|\]$/g, '');
+    const module =
+      tab < 0
+        ? ''
+        : rest
+            .slice(tab + 1)
+            .trim()
+            .replace(/^\[|\]$/g, '');
     rows.push({ addr: BigInt(`0x${raw.slice(0, first)}`), name, module, line });
   }
   rows.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : a.line - b.line));
@@ -111,7 +117,8 @@ export class Kallsyms {
 }
 
 /** The outcome of reading the kprobe-able function list. */
-export type FilterFunctions = { ok: true; names: string[] } | { ok: false; error: string; path: string };
+export type FilterFunctions =
+  { ok: true; names: string[] } | { ok: false; error: string; path: string };
 
 export function readFilterFunctions(tracefsRoot: string): FilterFunctions {
   const path = join(tracefsRoot, 'available_filter_functions');

@@ -55,7 +55,9 @@ export function parseLdCache(buf: Buffer): LdCacheEntry[] {
 }
 
 function isNativeLib(flags: number): boolean {
-  return (flags & FLAG_TYPE_MASK) === FLAG_ELF_LIBC6 && (flags & FLAG_ARCH_MASK) === FLAG_X8664_LIB64;
+  return (
+    (flags & FLAG_TYPE_MASK) === FLAG_ELF_LIBC6 && (flags & FLAG_ARCH_MASK) === FLAG_X8664_LIB64
+  );
 }
 
 /**
@@ -101,7 +103,10 @@ export class LdCache {
 }
 
 /** The first file in the usual library directories answering `lib`. */
-export function searchLibraryDirs(lib: string, dirs: readonly string[] = LIBRARY_DIRS): string | undefined {
+export function searchLibraryDirs(
+  lib: string,
+  dirs: readonly string[] = LIBRARY_DIRS,
+): string | undefined {
   for (const dir of dirs) {
     const exact = join(dir, lib);
     if (isFile(exact)) return exact;

@@ -209,4 +209,3 @@ export function nodeHost(): NodeHost {
   shared ??= new NodeHost();
   return shared;
 }
-

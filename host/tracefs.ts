@@ -82,7 +82,9 @@ export class Tracefs {
   listTracepoints(): string[] {
     if (this.events === undefined) {
       try {
-        this.events = parseAvailableEvents(readFileSync(join(this.root, 'available_events'), 'utf8'));
+        this.events = parseAvailableEvents(
+          readFileSync(join(this.root, 'available_events'), 'utf8'),
+        );
       } catch {
         this.events = [];
       }

@@ -43,7 +43,8 @@ export function fullRegister(name: string): string | undefined {
 
 function register(name: string, spec: string): string {
   const full = fullRegister(name);
-  if (full === undefined) throw new UsdtArgError(`unsupported register '${name}' in USDT argument '${spec}'`);
+  if (full === undefined)
+    throw new UsdtArgError(`unsupported register '${name}' in USDT argument '${spec}'`);
   return full;
 }
 
@@ -78,7 +79,8 @@ export function parseUsdtArgument(spec: string): UsdtArgument {
     const disp = (mem[1] ?? '').trim();
     const parts = (mem[2] ?? '').split(',').map((s) => s.trim());
     const base = parts[0] ?? '';
-    if (!base.startsWith('%')) throw new UsdtArgError(`no base register in USDT argument '${spec}'`);
+    if (!base.startsWith('%'))
+      throw new UsdtArgError(`no base register in USDT argument '${spec}'`);
     // A symbol displacement (`counter(%rip)`) would need the symbol table and the
     // runtime load address; it is reported as unparseable (libbpf rejects it too).
     const offset = disp === '' ? 0n : parseInteger(disp, spec);
@@ -86,7 +88,8 @@ export function parseUsdtArgument(spec: string): UsdtArgument {
     if (parts.length > 1) {
       const index = parts[1] ?? '';
       const scale = parts.length > 2 ? Number(parts[2]) : 1;
-      if (![1, 2, 4, 8].includes(scale)) throw new UsdtArgError(`bad scale in USDT argument '${spec}'`);
+      if (![1, 2, 4, 8].includes(scale))
+        throw new UsdtArgError(`bad scale in USDT argument '${spec}'`);
       location.index = register(index, spec);
       location.scale = scale;
     }

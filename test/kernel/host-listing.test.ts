@@ -72,7 +72,9 @@ describe('USDT notes of a binary built now', needs('cc'), () => {
         `${HOST_FIXTURES}usdt-demo.c`,
         `${HOST_FIXTURES}usdt-semaphore.c`,
       ]);
-      const expected = parseReadelfNotes(execFileSync('readelf', ['-n', out], { encoding: 'utf8' }));
+      const expected = parseReadelfNotes(
+        execFileSync('readelf', ['-n', out], { encoding: 'utf8' }),
+      );
       const elf = ElfFile.open(out);
       const probes = usdtProbesOf(elf, out);
       assert.equal(probes.length, expected.length);

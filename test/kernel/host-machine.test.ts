@@ -9,7 +9,10 @@ import { parseLdCache } from '../../host/ld-cache.js';
 import { needs } from '../support/needs.js';
 
 /** Members of a struct from `bpftool btf dump file vmlinux format raw`: name -> bit offset. */
-function bpftoolStruct(raw: string[], name: string): { size: number; members: Map<string, number> } {
+function bpftoolStruct(
+  raw: string[],
+  name: string,
+): { size: number; members: Map<string, number> } {
   const start = raw.findIndex((l) => new RegExp(`^\\[\\d+\\] STRUCT '${name}' size=`).test(l));
   assert.ok(start >= 0, `bpftool knows struct ${name}`);
   const size = Number(/size=(\d+)/.exec(raw[start] ?? '')?.[1]);
@@ -24,10 +27,14 @@ function bpftoolStruct(raw: string[], name: string): { size: number; members: Ma
 
 describe('host on this machine: BTF', needs('bpf'), () => {
   const host = new NodeHost();
-  const raw = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw'], {
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  }).split('\n');
+  const raw = execFileSync(
+    'bpftool',
+    ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+    },
+  ).split('\n');
 
   for (const name of ['task_struct', 'file', 'sk_buff', 'mm_struct']) {
     it(`struct ${name}: every named member at bpftool's offset`, () => {
@@ -127,7 +134,10 @@ describe('host on this machine: libraries', () => {
   });
 
   it('resolves programs on PATH and libraries a process has mapped', () => {
-    assert.equal(host.resolveBinary('sh'), execFileSync('sh', ['-c', 'command -v sh'], { encoding: 'utf8' }).trim());
+    assert.equal(
+      host.resolveBinary('sh'),
+      execFileSync('sh', ['-c', 'command -v sh'], { encoding: 'utf8' }).trim(),
+    );
     const mapped = host.resolveBinary('libc', process.pid);
     assert.ok(mapped?.endsWith('libc.so.6'), String(mapped));
   });

@@ -37,7 +37,11 @@ describe('kernel symbols as bpftrace 0.17 names them', needs('root', 'bpftrace')
     const lines = runBpftrace(['-e', program])
       .split('\n')
       .filter((l) => l !== '' && !l.startsWith('Attaching'));
-    assert.deepEqual([...bpfProgIds()].filter((id) => !before.has(id)), [], 'bpftrace left programs loaded');
+    assert.deepEqual(
+      [...bpfProgIds()].filter((id) => !before.has(id)),
+      [],
+      'bpftrace left programs loaded',
+    );
     const sym = new LiveSymbolizer();
     // ksym() prints the bare name, or the address in hex when nothing is below it.
     const ours = probes.map((a) => sym.kernel(a)?.name ?? `0x${a.toString(16)}`);
@@ -63,7 +67,11 @@ describe('user symbols of a process that has exited', needs('root', 'bpftrace'),
         '-e',
         `uprobe:${demo}:work { @[ustack(perf)] = count(); } interval:ms:400 { exit(); }`,
       ]);
-      assert.deepEqual([...bpfProgIds()].filter((id) => !before.has(id)), [], 'bpftrace left programs loaded');
+      assert.deepEqual(
+        [...bpfProgIds()].filter((id) => !before.has(id)),
+        [],
+        'bpftrace left programs loaded',
+      );
       child.kill('SIGKILL');
       await exited;
       // Frames: `\t<hex> sym+off (module)`.

@@ -45,7 +45,17 @@ describe('BTF reader', () => {
   it('resolves struct demo with the offsets bpftool reports', () => {
     const fields = fieldsOf(btf.type('struct demo'));
     const expected = bpftoolMembers('demo');
-    for (const name of ['id', 'flag_a', 'flag_b', 'signed_bits', 'in', 'name', 'next', 'color', 'values']) {
+    for (const name of [
+      'id',
+      'flag_a',
+      'flag_b',
+      'signed_bits',
+      'in',
+      'name',
+      'next',
+      'color',
+      'values',
+    ]) {
       const f = fields.find((x) => x.name === name);
       const e = expected.get(name);
       assert.ok(f && e, name);
@@ -66,7 +76,12 @@ describe('BTF reader', () => {
 
   it('resolves typedefs, qualifiers, arrays, enums and pointers', () => {
     const byName = new Map(fieldsOf(btf.type('struct demo')).map((f) => [f.name, f.type]));
-    assert.deepEqual(byName.get('id'), { kind: 'int', name: 'unsigned int', size: 4, signed: false });
+    assert.deepEqual(byName.get('id'), {
+      kind: 'int',
+      name: 'unsigned int',
+      size: 4,
+      signed: false,
+    });
     assert.deepEqual(byName.get('values'), {
       kind: 'array',
       elem: { kind: 'int', name: 'long int', size: 8, signed: true },
@@ -86,8 +101,18 @@ describe('BTF reader', () => {
   });
 
   it('finds typedefs and base types by bare name, and unions by tag', () => {
-    assert.deepEqual(btf.type('u32'), { kind: 'int', name: 'unsigned int', size: 4, signed: false });
-    assert.deepEqual(btf.type('long int'), { kind: 'int', name: 'long int', size: 8, signed: true });
+    assert.deepEqual(btf.type('u32'), {
+      kind: 'int',
+      name: 'unsigned int',
+      size: 4,
+      signed: false,
+    });
+    assert.deepEqual(btf.type('long int'), {
+      kind: 'int',
+      name: 'long int',
+      size: 8,
+      signed: true,
+    });
     assert.equal(btf.type('struct nosuch'), undefined);
     assert.equal(btf.type('enum color')?.kind, 'enum');
     assert.equal(btf.type('union demo'), undefined);

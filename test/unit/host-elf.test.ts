@@ -24,7 +24,8 @@ describe('ELF reader', () => {
 
   it('sorts symbols by address and lists a name found in both tables once', () => {
     const syms = open('libsymbols-demo.so').symbols();
-    for (let i = 1; i < syms.length; i++) assert.ok((syms[i - 1]?.address ?? 0n) <= (syms[i]?.address ?? 0n));
+    for (let i = 1; i < syms.length; i++)
+      assert.ok((syms[i - 1]?.address ?? 0n) <= (syms[i]?.address ?? 0n));
     assert.equal(syms.filter((s) => s.name === 'demo_add').length, 1);
   });
 
@@ -32,10 +33,16 @@ describe('ELF reader', () => {
     for (const name of ['usdt-demo', 'usdt-demo-nopie', 'libsymbols-demo.so']) {
       const elf = open(name);
       for (const s of elf.symbols().filter((x) => x.kind === 'func')) {
-        const text = elf.sections.find((sec) => s.address >= sec.addr && s.address < sec.addr + BigInt(sec.size));
+        const text = elf.sections.find(
+          (sec) => s.address >= sec.addr && s.address < sec.addr + BigInt(sec.size),
+        );
         assert.ok(text, `${name}:${s.name} lies in a section`);
         // Section headers give the same answer as the program headers for loaded code.
-        assert.equal(s.fileOffset, s.address - text.addr + BigInt(text.offset), `${name}:${s.name}`);
+        assert.equal(
+          s.fileOffset,
+          s.address - text.addr + BigInt(text.offset),
+          `${name}:${s.name}`,
+        );
         assert.equal(elf.offsetToVaddr(s.fileOffset), s.address);
       }
     }
@@ -70,6 +77,9 @@ describe('ELF reader', () => {
   });
 
   it('rejects files that are not 64-bit ELF', () => {
-    assert.throws(() => new ElfFile(bufferSource(Buffer.from('#!/bin/sh\n'.padEnd(64, ' ')))), ElfError);
+    assert.throws(
+      () => new ElfFile(bufferSource(Buffer.from('#!/bin/sh\n'.padEnd(64, ' ')))),
+      ElfError,
+    );
   });
 });

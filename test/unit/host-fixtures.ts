@@ -1,7 +1,9 @@
 // Paths of the host fixtures (test/fixtures/host), from the compiled test in dist/test/unit.
 import { fileURLToPath } from 'node:url';
 
-export const HOST_FIXTURES = fileURLToPath(new URL('../../../test/fixtures/host/', import.meta.url));
+export const HOST_FIXTURES = fileURLToPath(
+  new URL('../../../test/fixtures/host/', import.meta.url),
+);
 
 export function hostFixture(name: string): string {
   return `${HOST_FIXTURES}${name}`;

@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Kallsyms, addressesHidden, lookupIndex, parseFilterFunctions, parseKallsyms } from '../../host/kallsyms.js';
+import {
+  Kallsyms,
+  addressesHidden,
+  lookupIndex,
+  parseFilterFunctions,
+  parseKallsyms,
+} from '../../host/kallsyms.js';
 import { KernelSymbols } from '../../worker/symbols/kernel-symbols.js';
 import { stlSort } from '../../worker/symbols/stl-sort.js';
 import { hostFixture } from './host-fixtures.js';
@@ -57,7 +63,10 @@ describe('kallsyms', () => {
   });
 
   it('parses available_filter_functions', () => {
-    assert.deepEqual(parseFilterFunctions('vfs_read\nxfs_fn [xfs]\nvfs_read\n'), ['vfs_read', 'xfs_fn']);
+    assert.deepEqual(parseFilterFunctions('vfs_read\nxfs_fn [xfs]\nvfs_read\n'), [
+      'vfs_read',
+      'xfs_fn',
+    ]);
   });
 });
 
@@ -105,7 +114,10 @@ describe('std::sort replay', () => {
       fc.property(fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 300 }), (xs) => {
         const v = [...xs];
         stlSort(v, (a, b) => a < b);
-        assert.deepEqual(v, [...xs].sort((a, b) => a - b));
+        assert.deepEqual(
+          v,
+          [...xs].sort((a, b) => a - b),
+        );
       }),
     );
     // A long run of equal keys makes every partition maximally unbalanced.

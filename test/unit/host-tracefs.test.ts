@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fieldDeclaration, parseAvailableEvents, parseTracepointFormat } from '../../host/tracefs.js';
+import {
+  fieldDeclaration,
+  parseAvailableEvents,
+  parseTracepointFormat,
+} from '../../host/tracefs.js';
 import { hostFixture } from './host-fixtures.js';
 
 const format = (name: string) => readFileSync(hostFixture(`listing/formats/${name}`), 'utf8');
@@ -48,18 +52,29 @@ describe('tracepoint format files', () => {
   });
 
   it('every field line of each stored format becomes one field', () => {
-    for (const tp of ['syscalls:sys_enter_openat2', 'sched:sched_switch', 'irq:irq_handler_entry']) {
+    for (const tp of [
+      'syscalls:sys_enter_openat2',
+      'sched:sched_switch',
+      'irq:irq_handler_entry',
+    ]) {
       const text = format(tp);
       const lines = text.split('\n').filter((l) => l.trim().startsWith('field:'));
       const fields = parseTracepointFormat(text);
       assert.equal(fields.length, lines.length, tp);
       for (const [i, f] of fields.entries()) {
-        assert.match(lines[i] ?? '', new RegExp(`\\b${f.name}\\b.*offset:${f.offset};\\s*size:${f.size};`));
+        assert.match(
+          lines[i] ?? '',
+          new RegExp(`\\b${f.name}\\b.*offset:${f.offset};\\s*size:${f.size};`),
+        );
       }
     }
   });
 
   it('sorts and deduplicates available_events bytewise', () => {
-    assert.deepEqual(parseAvailableEvents('sched:b\nsched:a\n\nA:z\nsched:a\n'), ['A:z', 'sched:a', 'sched:b']);
+    assert.deepEqual(parseAvailableEvents('sched:b\nsched:a\n\nA:z\nsched:a\n'), [
+      'A:z',
+      'sched:a',
+      'sched:b',
+    ]);
   });
 });

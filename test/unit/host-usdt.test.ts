@@ -4,25 +4,45 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ElfFile } from '../../host/elf.js';
-import { UsdtArgError, fullRegister, parseUsdtArgument, usdtProbesOf } from '../../host/usdt-notes.js';
+import {
+  UsdtArgError,
+  fullRegister,
+  parseUsdtArgument,
+  usdtProbesOf,
+} from '../../host/usdt-notes.js';
 import { hostFixture, parseReadelfNotes } from './host-fixtures.js';
 
 describe('USDT argument specs', () => {
   it('parses registers of every width into the 64-bit register', () => {
-    assert.deepEqual(parseUsdtArgument('-4@%esi'), { size: -4, spec: '-4@%esi', location: { kind: 'reg', reg: 'rsi' } });
+    assert.deepEqual(parseUsdtArgument('-4@%esi'), {
+      size: -4,
+      spec: '-4@%esi',
+      location: { kind: 'reg', reg: 'rsi' },
+    });
     assert.deepEqual(parseUsdtArgument('8@%rdx').location, { kind: 'reg', reg: 'rdx' });
     assert.deepEqual(parseUsdtArgument('-4@%ebp').location, { kind: 'reg', reg: 'rbp' });
     assert.deepEqual(parseUsdtArgument('1@%dil').location, { kind: 'reg', reg: 'rdi' });
     assert.deepEqual(parseUsdtArgument('2@%r9w').location, { kind: 'reg', reg: 'r9' });
     assert.deepEqual(parseUsdtArgument('4@%r12d').location, { kind: 'reg', reg: 'r12' });
     assert.deepEqual(parseUsdtArgument('1@%al').location, { kind: 'reg', reg: 'rax' });
-    for (const [sub, full] of [['ax', 'rax'], ['bx', 'rbx'], ['cx', 'rcx'], ['dx', 'rdx'], ['sp', 'rsp'], ['r15b', 'r15']]) {
+    for (const [sub, full] of [
+      ['ax', 'rax'],
+      ['bx', 'rbx'],
+      ['cx', 'rcx'],
+      ['dx', 'rdx'],
+      ['sp', 'rsp'],
+      ['r15b', 'r15'],
+    ]) {
       assert.equal(fullRegister(`%${sub}`), full);
     }
   });
 
   it('parses memory operands with offset, base, index and scale', () => {
-    assert.deepEqual(parseUsdtArgument('-4@-20(%rbp)').location, { kind: 'mem', base: 'rbp', offset: -20n });
+    assert.deepEqual(parseUsdtArgument('-4@-20(%rbp)').location, {
+      kind: 'mem',
+      base: 'rbp',
+      offset: -20n,
+    });
     assert.deepEqual(parseUsdtArgument('8@(%rax,%rdx,8)').location, {
       kind: 'mem',
       base: 'rax',
@@ -37,11 +57,19 @@ describe('USDT argument specs', () => {
       index: 'rcx',
       scale: 1,
     });
-    assert.deepEqual(parseUsdtArgument('4@0x10(%r8)').location, { kind: 'mem', base: 'r8', offset: 16n });
+    assert.deepEqual(parseUsdtArgument('4@0x10(%r8)').location, {
+      kind: 'mem',
+      base: 'r8',
+      offset: 16n,
+    });
   });
 
   it('parses constants', () => {
-    assert.deepEqual(parseUsdtArgument('4@$5'), { size: 4, spec: '4@$5', location: { kind: 'const', value: 5n } });
+    assert.deepEqual(parseUsdtArgument('4@$5'), {
+      size: 4,
+      spec: '4@$5',
+      location: { kind: 'const', value: 5n },
+    });
     assert.deepEqual(parseUsdtArgument('-8@$-1').location, { kind: 'const', value: -1n });
   });
 
@@ -84,23 +112,32 @@ describe('USDT notes', () => {
     assert.ok(withSem && e);
     assert.notEqual(e.semaphore, 0n);
     assert.equal(withSem.semaphoreOffset, e.semaphore - probesSec.addr + BigInt(probesSec.offset));
-    assert.ok(probes.filter((p) => p.name !== 'with_semaphore').every((p) => p.semaphoreOffset === 0n));
+    assert.ok(
+      probes.filter((p) => p.name !== 'with_semaphore').every((p) => p.semaphoreOffset === 0n),
+    );
   });
 
   it('decodes the argument forms gcc chose', () => {
     const byName = new Map(probes.map((p) => [p.name, p]));
-    assert.deepEqual(byName.get('args_mem')?.args.map((a) => a.location), [
-      { kind: 'mem', base: 'rbp', offset: -24n },
-      { kind: 'mem', base: 'rax', offset: 0n, index: 'rsi', scale: 8 },
-    ]);
-    assert.deepEqual(byName.get('args_const')?.args.map((a) => [a.size, a.location]), [
-      [-4, { kind: 'const', value: 5n }],
-    ]);
-    assert.deepEqual(byName.get('args_regs')?.args.map((a) => a.location), [
-      { kind: 'reg', reg: 'rax' },
-      { kind: 'reg', reg: 'rsi' },
-      { kind: 'reg', reg: 'rdx' },
-    ]);
+    assert.deepEqual(
+      byName.get('args_mem')?.args.map((a) => a.location),
+      [
+        { kind: 'mem', base: 'rbp', offset: -24n },
+        { kind: 'mem', base: 'rax', offset: 0n, index: 'rsi', scale: 8 },
+      ],
+    );
+    assert.deepEqual(
+      byName.get('args_const')?.args.map((a) => [a.size, a.location]),
+      [[-4, { kind: 'const', value: 5n }]],
+    );
+    assert.deepEqual(
+      byName.get('args_regs')?.args.map((a) => a.location),
+      [
+        { kind: 'reg', reg: 'rax' },
+        { kind: 'reg', reg: 'rsi' },
+        { kind: 'reg', reg: 'rdx' },
+      ],
+    );
     assert.deepEqual(byName.get('no_args')?.args, []);
   });
 });

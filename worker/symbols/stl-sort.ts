@@ -32,7 +32,13 @@ function swap<T>(v: T[], a: number, b: number): void {
   v[b] = t;
 }
 
-function introsortLoop<T>(v: T[], first: number, last: number, depth: number, less: (a: T, b: T) => boolean): void {
+function introsortLoop<T>(
+  v: T[],
+  first: number,
+  last: number,
+  depth: number,
+  less: (a: T, b: T) => boolean,
+): void {
   while (last - first > THRESHOLD) {
     if (depth === 0) {
       heapSort(v, first, last, less);
@@ -81,7 +87,12 @@ function unguardedPartition<T>(
   }
 }
 
-function insertionSort<T>(v: T[], first: number, last: number, less: (a: T, b: T) => boolean): void {
+function insertionSort<T>(
+  v: T[],
+  first: number,
+  last: number,
+  less: (a: T, b: T) => boolean,
+): void {
   for (let i = first + 1; i < last; i++) {
     if (less(at(v, i), at(v, first))) {
       const val = at(v, i);

@@ -43,7 +43,10 @@ export class UserSymbols {
   rememberProcess(pid: number): boolean {
     const maps = readMaps(pid);
     if (!maps) return false;
-    const mappings = codeMappings(maps).map((mapping) => ({ mapping, file: fileFor(pid, mapping.path) }));
+    const mappings = codeMappings(maps).map((mapping) => ({
+      mapping,
+      file: fileFor(pid, mapping.path),
+    }));
     for (const { file } of mappings) this.table(file);
     this.processes.set(pid, { mappings });
     return true;
@@ -69,11 +72,17 @@ export class UserSymbols {
     const vaddr = table.elf.offsetToVaddr(fileOffset) ?? fileOffset;
     const i = lookup(table, vaddr);
     if (i < 0) return undefined;
-    return { name: table.names[i] ?? '', offset: vaddr - (table.starts[i] ?? 0n), module: mapping.path };
+    return {
+      name: table.names[i] ?? '',
+      offset: vaddr - (table.starts[i] ?? 0n),
+      module: mapping.path,
+    };
   }
 
   private mappingOf(pid: number, addr: bigint): { mapping: Mapping; file: string } | undefined {
-    return this.processes.get(pid)?.mappings.find((m) => addr >= m.mapping.start && addr < m.mapping.end);
+    return this.processes
+      .get(pid)
+      ?.mappings.find((m) => addr >= m.mapping.start && addr < m.mapping.end);
   }
 
   /** The function table of a file, read once per file version. */
@@ -106,7 +115,9 @@ function fileFor(pid: number, path: string): string {
 
 function buildTable(elf: ElfFile, path: string): FuncTable {
   // Functions only, as bcc's default symbol option: data symbols never hold code.
-  const funcs = symbolsWithDebugInfo(elf, path).filter((s) => s.kind === 'func' && s.address !== 0n);
+  const funcs = symbolsWithDebugInfo(elf, path).filter(
+    (s) => s.kind === 'func' && s.address !== 0n,
+  );
   return {
     elf,
     starts: funcs.map((s) => s.address),
