@@ -178,10 +178,7 @@ export const catalog = {
     (min: string, max: string) => `lhist() min must be less than max (provided min ${min} and max ${max})`,
   ),
   lhistNegative: e('E2039', (what: string) => `lhist() ${what} must be non-negative (provided ${what} value)`),
-  lhistMismatch: e(
-    'E2040',
-    (name: string) => `Different lhist bounds in a single map unsupported: ${name}`,
-  ),
+  lhistMismatch: e('E2040', () => 'Different lhist bounds in a single map unsupported'),
   loopJumpOutside: e('E2041', (what: string) => `${what} used outside of a loop`),
   unrollMin: e('E2042', () => 'unroll minimum value is 1'),
   unrollMax: e('E2043', () => 'unroll maximum value is 100'),

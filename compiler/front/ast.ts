@@ -312,6 +312,8 @@ export interface Unroll extends StmtBase {
   countExpr: Expr;
   /** Set by resolve types: 1..100. */
   count?: number;
+  /** `unroll(N)` without the body, where bpftrace points count errors. */
+  headSpan?: Span;
   body: Statement[];
 }
 

@@ -352,9 +352,19 @@ class Parser {
         return stmt;
       }
       case 'unroll': {
-        const countExpr = this.parenthesised();
+        this.expectPunct('(');
+        this.parenDepth++;
+        const countExpr = this.expr();
+        this.parenDepth--;
+        const close = this.expectPunct(')');
         const b = this.block();
-        return { kind: 'unroll', span: join(kw.span, b.end), countExpr, body: b.body };
+        return {
+          kind: 'unroll',
+          span: join(kw.span, b.end),
+          headSpan: join(kw.span, close.span),
+          countExpr,
+          body: b.body,
+        };
       }
       case 'while': {
         const cond = this.parenthesised();
@@ -372,8 +382,8 @@ class Parser {
       this.take();
       return { kind: t.text, span: t.span };
     }
-    if (t.kind === 'punct' && t.text === '{') {
-      // bpftrace 0.17 has no bare blocks.
+    if (t.kind === 'punct' && (t.text === '{' || t.text === ';')) {
+      // bpftrace 0.17 has no bare blocks and no empty statements.
       this.unexpected(t, '}');
     }
     const target = this.expr();

@@ -134,8 +134,8 @@ class Checker {
         this.expr(s.countExpr, 'value');
         const n = literalInt(s.countExpr);
         if (n === undefined) this.report('expectsLiteral', s.countExpr.span, 'unroll', 'integer', kindStr(s.countExpr.type ?? { kind: 'none' }));
-        else if (n < 1n) this.report('unrollMin', s.span);
-        else if (n > 100n) this.report('unrollMax', s.span);
+        else if (n < 1n) this.report('unrollMin', s.headSpan ?? s.span);
+        else if (n > 100n) this.report('unrollMax', s.headSpan ?? s.span);
         this.statements(s.body);
         return;
       }
@@ -177,7 +177,7 @@ class Checker {
         this.report('mapTypeMismatch', s.target.span, s.target.name, typeStr(slot), typeStr(info.value));
       } else if (info.value.kind === 'lhist' && slot.kind === 'lhist') {
         if (info.value.min !== slot.min || info.value.max !== slot.max || info.value.step !== slot.step) {
-          this.report('lhistMismatch', s.value.span, s.target.name);
+          this.report('lhistMismatch', s.value.span);
         }
       }
       return;
@@ -276,12 +276,14 @@ class Checker {
         const before = this.errorCount();
         const o = this.expr(e.operand, 'value');
         if (this.errorCount() !== before) return t;
+        // bpftrace points at the operator.
+        const opSpan = { ...e.span, endLine: e.span.line, endColumn: e.span.column + 1 };
         if (e.op === '*') {
           if (o.kind === 'record') this.report('derefRecord', e.span, o.name);
-          else if (!isIntLike(o)) this.report('unaryInvalid', e.span, e.op, typeStr(o));
+          else if (!isIntLike(o)) this.report('unaryInvalid', opSpan, e.op, typeStr(o));
           return t;
         }
-        if (!isIntLike(o)) this.report('unaryInvalid', e.span, e.op, typeStr(o));
+        if (!isIntLike(o)) this.report('unaryInvalid', opSpan, e.op, typeStr(o));
         return t;
       }
       case 'incdec': {
@@ -306,7 +308,8 @@ class Checker {
         if (this.errorCount() !== before || e.resolved) return t;
         if (e.base.kind === 'builtin' && e.base.name === 'args') return t;
         if (e.arrow) {
-          if (base.kind === 'record') this.report('arrowOnNonPointer', e.span, typeStr(base));
+          // bpftrace's wording for `->` on a record value: it tried to dereference it.
+          if (base.kind === 'record') this.report('derefRecord', e.span, base.name);
           else if (base.kind === 'pointer') this.report('fieldOnNonRecord', e.span, e.field, typeStr(base.target));
           else this.report('fieldOnNonRecord', e.span, e.field, typeStr(base));
         } else if (base.kind === 'pointer' && base.target.kind === 'record') {
@@ -354,10 +357,12 @@ class Checker {
         const before = this.errorCount();
         const o = this.expr(e.operand, 'value');
         if (this.errorCount() !== before || t.kind === 'none') return t;
+        // bpftrace points at `(type)`.
+        const head = { ...e.span, endLine: e.target.span.endLine, endColumn: e.target.span.endColumn + 1 };
         if (t.kind === 'array') {
-          this.report('castInvalid', e.span, typeStr(o), typeStr(t));
+          this.report('castInvalid', head, typeStr(o), typeStr(t));
         } else if (!isIntLike(o)) {
-          this.report('castUnsupported', e.span, typeStr(o));
+          this.report('castUnsupported', head, typeStr(o));
         }
         return t;
       }
@@ -451,6 +456,11 @@ class Checker {
     if (!spec) return; // reported by resolve types
     const formatLike = ['printf', 'system', 'cat', 'debugf', 'time', 'strftime', 'kaddr', 'uaddr', 'cgroupid', 'reg', 'join', 'pton', 'cgroup_path'];
     const argUse: Use = formatLike.includes(c.name) ? 'format' : 'value';
+    const a0 = c.args[0];
+    if ((c.name === 'print' || c.name === 'clear' || c.name === 'zero') && a0?.kind === 'map' && a0.keys.length > 0) {
+      this.report('mapIndexed', c.span, c.name);
+      return;
+    }
     const before = this.errorCount();
     const types = c.args.map((a) => (a.kind === 'identifier' ? (a.type ?? { kind: 'none' as const }) : this.expr(a, a.kind === 'string' ? argUse : 'value')));
     if (spec.kind === 'aggregate' && use !== 'mapValue') {
