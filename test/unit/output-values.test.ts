@@ -219,3 +219,29 @@ describe('output: user-space values match bpftrace 0.17', () => {
     assert.deepEqual(ksym, { t: 'str', v: '0xffffffff81000000' });
   });
 });
+
+describe('output: struct bitfields', () => {
+  it('extracts bitfields from their storage bytes', () => {
+    const rec: SizedType = {
+      kind: 'record',
+      name: 'flags',
+      size: 4,
+      fields: [
+        { name: 'lo', offset: 0, type: { kind: 'int', size: 4, signed: false }, bitOffset: 0, bitSize: 3 },
+        { name: 'mid', offset: 0, type: { kind: 'int', size: 4, signed: true }, bitOffset: 3, bitSize: 4 },
+        { name: 'hi', offset: 1, type: { kind: 'int', size: 4, signed: false }, bitOffset: 1, bitSize: 9 },
+      ],
+    };
+    // lo = 0b101 (5), mid = 0b1110 (-2 as 4-bit signed), hi = 0b100000001 (257) at bit 9.
+    const word = 5 | (0b1110 << 3) | (257 << 9);
+    const v = decodeValue(rec, u32(word), 0, { artifact: artifactWith({}), ctx });
+    assert.deepEqual(v, {
+      t: 'record',
+      fields: [
+        { name: 'lo', value: { t: 'int', v: '5' } },
+        { name: 'mid', value: { t: 'int', v: '-2' } },
+        { name: 'hi', value: { t: 'int', v: '257' } },
+      ],
+    });
+  });
+});

@@ -2,7 +2,7 @@
 // into the value tree, or into a printf argument. Everything that needs the live system
 // (stacks, symbols, user names, wall-clock time) is resolved here.
 import type { Artifact } from '../../compiler/artifact.js';
-import { sizeOf, type SizedType } from '../../compiler/types.js';
+import { sizeOf, type RecordField, type SizedType } from '../../compiler/types.js';
 import { cString, hex, readInt, readUint, textOf } from './bytes.js';
 import { strerror } from './errno-messages.js';
 import type { DecodeContext, StackRef } from './events.js';
@@ -96,9 +96,18 @@ export function decodeValue(type: SizedType, bytes: Uint8Array, offset: number, 
     case 'record':
       return {
         t: 'record',
-        fields: type.fields.map((f) => ({ name: f.name, value: decodeValue(f.type, bytes, offset + f.offset, env) })),
+        fields: type.fields.map((f) => ({ name: f.name, value: fieldValue(f, bytes, offset, env) })),
       };
   }
+}
+
+/** A struct field; a bitfield is `bitSize` bits from bit `bitOffset` of the field's storage. */
+function fieldValue(f: RecordField, bytes: Uint8Array, base: number, env: DecodeEnv): Value {
+  if (f.bitSize === undefined || f.type.kind !== 'int') return decodeValue(f.type, bytes, base + f.offset, env);
+  // bitOffset counts from the byte at `offset`, so the bits may reach one byte past the type.
+  const storage = readUint(bytes, base + f.offset, f.type.size + 1);
+  const bits = BigInt.asUintN(f.bitSize, storage >> BigInt(f.bitOffset ?? 0));
+  return int(f.type.signed ? BigInt.asIntN(f.bitSize, bits) : bits);
 }
 
 /** The value as C's printf would receive it in 0.17: a 64-bit integer, a string, or buffer bytes. */

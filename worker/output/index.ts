@@ -30,4 +30,5 @@ export { decodeMap } from './decode-map.js';
 export { decodeValue, valueText } from './decode-value.js';
 export { formatPrintf } from './printf.js';
 export { exitOrder } from './exit-order.js';
+export { printedBuckets, type PrintedBucket } from './hist-buckets.js';
 export { renderRecord, renderRecords, renderText, renderJson, outputResult } from './render.js';
