@@ -33,8 +33,10 @@ import {
 
 type Arg = bigint | string;
 
-const argType = (a: Arg): SizedType => (typeof a === 'bigint' ? i64 : strT(Buffer.byteLength(a) + 1));
-const argBytes = (a: Arg): Uint8Array => (typeof a === 'bigint' ? u64(a) : cstr(a, Buffer.byteLength(a) + 1));
+const argType = (a: Arg): SizedType =>
+  typeof a === 'bigint' ? i64 : strT(Buffer.byteLength(a) + 1);
+const argBytes = (a: Arg): Uint8Array =>
+  typeof a === 'bigint' ? u64(a) : cstr(a, Buffer.byteLength(a) + 1);
 
 function spec(format: string, args: readonly Arg[]): FormatSpec {
   const layout = eventLayout(args.map(argType));
@@ -63,7 +65,12 @@ function output(e: DecodedEvent): OutputRecord {
 }
 
 /** Runs each event through decodeEvent; print_map events read the map from `kernel`. */
-function run(artifact: Artifact, events: Uint8Array[], kernel: KernelMap[], c: DecodeContext = ctx): OutputRecord[] {
+function run(
+  artifact: Artifact,
+  events: Uint8Array[],
+  kernel: KernelMap[],
+  c: DecodeContext = ctx,
+): OutputRecord[] {
   const byName = new Map(kernel.map((k) => [k.map.name, k]));
   const readMap = (m: MapArtifact): ReturnType<typeof decodeMap> =>
     decodeMap(artifact, m, byName.get(m.name)?.entries() ?? [], c);
@@ -71,7 +78,8 @@ function run(artifact: Artifact, events: Uint8Array[], kernel: KernelMap[], c: D
   for (const bytes of events) {
     const e = decodeEvent(artifact, bytes, c);
     if (e.kind === 'exit') break;
-    if (e.kind === 'print_map') records.push({ type: 'map', map: readMap(e.map), top: e.top, div: e.div });
+    if (e.kind === 'print_map')
+      records.push({ type: 'map', map: readMap(e.map), top: e.top, div: e.div });
     else records.push(output(e));
   }
   records.push({ type: 'end' });
@@ -86,7 +94,18 @@ describe('output: events match bpftrace 0.17', () => {
     const printf: FormatSpec[] = [];
     const events = [
       printfEvent(printf, '%d %u %x %X %o|\n', 5000000000n, -5n, -5n, 255n, 8n),
-      printfEvent(printf, '%ld %lu %lx %lld %llu %jd %zu %td|\n', 5000000000n, -5n, -5n, -7n, -7n, -8n, 9n, -10n),
+      printfEvent(
+        printf,
+        '%ld %lu %lx %lld %llu %jd %zu %td|\n',
+        5000000000n,
+        -5n,
+        -5n,
+        -7n,
+        -7n,
+        -8n,
+        9n,
+        -10n,
+      ),
       printfEvent(printf, '%hd %hu %hhd %hhu %hx %hhx|\n', 70000n, -5n, 300n, -5n, -1n, -1n),
       printfEvent(
         printf,
@@ -125,7 +144,12 @@ describe('output: events match bpftrace 0.17', () => {
   });
 
   it('prints values and maps by reference at print() time (print-values.bt)', () => {
-    const tuple3: SizedType = { kind: 'tuple', fields: [i64, strT(4), i64], offsets: [0, 8, 16], size: 24 };
+    const tuple3: SizedType = {
+      kind: 'tuple',
+      fields: [i64, strT(4), i64],
+      offsets: [0, 8, 16],
+      size: 24,
+    };
     const inner: SizedType = { kind: 'tuple', fields: [i64, strT(2)], offsets: [0, 8], size: 16 };
     const nested: SizedType = { kind: 'tuple', fields: [i64, inner], offsets: [0, 8], size: 24 };
     const printValue: SizedType[] = [i64, i64, strT(4), tuple3, nested];
@@ -169,8 +193,14 @@ describe('output: events match bpftrace 0.17', () => {
     const events = [
       printfEvent(printf, 'quote " backslash \\ tab \t cr \r nl \n'),
       printfEvent(printf, 'ctl \x01 \x1f del \x7f end\n'),
-      eventBytes(20, ASYNC_ACTION.printNonMap, [[8, u64(0)], [16, cstr('p"q', 4)]]),
-      eventBytes(32, ASYNC_ACTION.printNonMap, [[8, u64(1)], [16, cat(cstr('a"', 3), new Uint8Array(5), u64(1))]]),
+      eventBytes(20, ASYNC_ACTION.printNonMap, [
+        [8, u64(0)],
+        [16, cstr('p"q', 4)],
+      ]),
+      eventBytes(32, ASYNC_ACTION.printNonMap, [
+        [8, u64(1)],
+        [16, cat(cstr('a"', 3), new Uint8Array(5), u64(1))],
+      ]),
       EXIT,
     ];
     const artifact = artifactWith({ printf, printValue: [strT(4), tuple], maps: [m.map, v.map] });
@@ -190,7 +220,9 @@ describe('output: events match bpftrace 0.17', () => {
     const c = (stacks: bigint[][]): DecodeContext => ({
       symbolizer: {
         kernel: (addr) => {
-          const hit = symbols.filter(([start]) => start <= addr).sort(([a], [b]) => (a < b ? 1 : -1))[0];
+          const hit = symbols
+            .filter(([start]) => start <= addr)
+            .sort(([a], [b]) => (a < b ? 1 : -1))[0];
           return hit && { name: hit[1], offset: addr - hit[0] };
         },
         user: () => undefined,
@@ -201,26 +233,69 @@ describe('output: events match bpftrace 0.17', () => {
         return stacks[id];
       },
     });
-    const stack = (bpfOffset: bigint): bigint[] => [einit + bpfOffset, 0xffffffff81f5d84an, 0xffffffff81f5f8a6n, 0n];
+    const stack = (bpfOffset: bigint): bigint[] => [
+      einit + bpfOffset,
+      0xffffffff81f5d84an,
+      0xffffffff81f5f8a6n,
+      0n,
+    ];
     const ks = (mode: 'bpftrace' | 'perf'): SizedType => ({ kind: 'kstack', limit: 3, mode });
     // The BPF program's own frame differs per probe and per run; the rest is the kernel's.
-    const records = (offsets: { printf: bigint; print: bigint; b: bigint; p: bigint; v: bigint }): OutputRecord[] => {
-      const stacks = [stack(offsets.printf), stack(offsets.print), stack(offsets.b), stack(offsets.p), stack(offsets.v)];
-      const b = new KernelMap(userMap('@b', [ks('bpftrace')], { kind: 'count', signed: false })).add(u64(2), 1n);
-      const p = new KernelMap(userMap('@p', [ks('perf')], { kind: 'count', signed: false })).add(u64(3), 1n);
+    const records = (offsets: {
+      printf: bigint;
+      print: bigint;
+      b: bigint;
+      p: bigint;
+      v: bigint;
+    }): OutputRecord[] => {
+      const stacks = [
+        stack(offsets.printf),
+        stack(offsets.print),
+        stack(offsets.b),
+        stack(offsets.p),
+        stack(offsets.v),
+      ];
+      const b = new KernelMap(
+        userMap('@b', [ks('bpftrace')], { kind: 'count', signed: false }),
+      ).add(u64(2), 1n);
+      const p = new KernelMap(userMap('@p', [ks('perf')], { kind: 'count', signed: false })).add(
+        u64(3),
+        1n,
+      );
       const v = new KernelMap(userMap('@v', [], ks('bpftrace'))).set(u64(0), u64(4));
-      const printf: FormatSpec[] = [{ format: '%s|\n', args: [{ type: ks('bpftrace'), offset: 8 }], size: 16 }];
-      const artifact = artifactWith({ printf, printValue: [ks('perf')], maps: [b.map, p.map, v.map] });
+      const printf: FormatSpec[] = [
+        { format: '%s|\n', args: [{ type: ks('bpftrace'), offset: 8 }], size: 16 },
+      ];
+      const artifact = artifactWith({
+        printf,
+        printValue: [ks('perf')],
+        maps: [b.map, p.map, v.map],
+      });
       const events = [
         eventBytes(16, ASYNC_ACTION.printf, [[8, u64(0)]]),
-        eventBytes(24, ASYNC_ACTION.printNonMap, [[8, u64(0)], [16, u64(1)]]),
+        eventBytes(24, ASYNC_ACTION.printNonMap, [
+          [8, u64(0)],
+          [16, u64(1)],
+        ]),
         EXIT,
       ];
       return run(artifact, events, [b, p, v], c(stacks));
     };
-    const text = records({ printf: 1015062622n, print: 1015062682n, b: 1015062502n, p: 1015062372n, v: 1015062755n });
+    const text = records({
+      printf: 1015062622n,
+      print: 1015062682n,
+      b: 1015062502n,
+      p: 1015062372n,
+      v: 1015062755n,
+    });
     assert.equal(renderRecords('text', text), fixture('stacks', 'txt'));
-    const json = records({ printf: 1015062626n, print: 1015062686n, b: 1015062506n, p: 1015062376n, v: 1015062759n });
+    const json = records({
+      printf: 1015062626n,
+      print: 1015062686n,
+      b: 1015062506n,
+      p: 1015062376n,
+      v: 1015062759n,
+    });
     assert.equal(renderRecords('json', json), fixture('stacks', 'json'));
   });
 
@@ -264,7 +339,14 @@ describe('output: events match bpftrace 0.17', () => {
       },
     ];
     const usym = cat(u64(0x401126), u64(pid));
-    const events = [eventBytes(48, ASYNC_ACTION.printf, [[8, usym], [24, usym], [40, stackValue]]), EXIT];
+    const events = [
+      eventBytes(48, ASYNC_ACTION.printf, [
+        [8, usym],
+        [24, usym],
+        [40, stackValue],
+      ]),
+      EXIT,
+    ];
     const records = run(artifactWith({ printf, maps: [p.map, b.map] }), events, [p, b], c);
     assert.equal(renderRecords('text', records), fixture('ustack', 'txt'));
     assert.equal(renderRecords('json', records), fixture('ustack', 'json'));
@@ -277,13 +359,22 @@ describe('output: events match bpftrace 0.17', () => {
     const artifact = artifactWith({ maps: [m], system, cat: catSpecs });
     assert.deepEqual(decodeEvent(artifact, EXIT, ctx), { kind: 'exit' });
     const mapEvent = (id: number): Uint8Array => eventBytes(16, id, [[8, u32(0)]]);
-    assert.deepEqual(decodeEvent(artifact, mapEvent(ASYNC_ACTION.clear), ctx), { kind: 'clear', map: m });
-    assert.deepEqual(decodeEvent(artifact, mapEvent(ASYNC_ACTION.zero), ctx), { kind: 'zero', map: m });
+    assert.deepEqual(decodeEvent(artifact, mapEvent(ASYNC_ACTION.clear), ctx), {
+      kind: 'clear',
+      map: m,
+    });
+    assert.deepEqual(decodeEvent(artifact, mapEvent(ASYNC_ACTION.zero), ctx), {
+      kind: 'zero',
+      map: m,
+    });
     const sys = eventBytes(16, ASYNC_ACTION.system, [[8, u64(7)]]);
     assert.deepEqual(decodeEvent(artifact, sys, ctx), { kind: 'system', command: 'echo 7' });
     const catEvent = eventBytes(16 + 8, ASYNC_ACTION.cat, [[8, cstr('version', 8)]]);
     assert.deepEqual(decodeEvent(artifact, catEvent, ctx), { kind: 'cat', path: '/proc/version' });
-    assert.throws(() => decodeEvent(artifact, eventBytes(8, 39999, []), ctx), /unknown async action id 39999/);
+    assert.throws(
+      () => decodeEvent(artifact, eventBytes(8, 39999, []), ctx),
+      /unknown async action id 39999/,
+    );
   });
 
   it('joins argv with the default and a given separator (join.bt, capture-join.sh)', () => {
@@ -318,8 +409,16 @@ describe('output: events match bpftrace 0.17', () => {
     assert.equal(renderRecords('text', [j]), '/bin/ls,-l\n');
     assert.equal(renderRecords('json', [j]), '{"type": "join", "data": "/bin/ls,-l"}\n');
     const when = new Date(2026, 10, 25, 14, 5, 9);
-    const t = output(decodeEvent(artifact, eventBytes(16, ASYNC_ACTION.time, [[8, u32(0)]]), { ...ctx, now: () => when }));
+    const t = output(
+      decodeEvent(artifact, eventBytes(16, ASYNC_ACTION.time, [[8, u32(0)]]), {
+        ...ctx,
+        now: () => when,
+      }),
+    );
     assert.equal(renderRecords('text', [t]), '2026-11-25 14:05:09\n');
-    assert.equal(renderRecords('json', [t]), '{"type": "time", "data": "2026-11-25 14:05:09\\n"}\n');
+    assert.equal(
+      renderRecords('json', [t]),
+      '{"type": "time", "data": "2026-11-25 14:05:09\\n"}\n',
+    );
   });
 });

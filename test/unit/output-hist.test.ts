@@ -12,20 +12,36 @@ import {
   renderText,
   type OutputRecord,
 } from '../../worker/output/index.js';
-import { artifactBits, ctx, cstr, fixture, i64, KernelMap, strT, u64, userMap } from './output-kernel-layout.js';
+import {
+  artifactBits,
+  ctx,
+  cstr,
+  fixture,
+  i64,
+  KernelMap,
+  strT,
+  u64,
+  userMap,
+} from './output-kernel-layout.js';
 
 const NONE = new Uint8Array(0);
 const HIST: SizedType = { kind: 'hist' };
-const lhistT = (min: number, max: number, step: number): SizedType => ({ kind: 'lhist', min, max, step });
+const lhistT = (min: number, max: number, step: number): SizedType => ({
+  kind: 'lhist',
+  min,
+  max,
+  step,
+});
 
 function exitDump(maps: KernelMap[]): OutputRecord[] {
   const byName = new Map(maps.map((k) => [k.map.name, k]));
   return [
     { type: 'attached_probes', probes: 1 },
     { type: 'end' },
-    ...exitOrder(maps.map((k) => k.map)).map(
-      (m): OutputRecord => ({ type: 'map', map: decodeMap(artifactBits, m, byName.get(m.name)?.entries() ?? [], ctx) }),
-    ),
+    ...exitOrder(maps.map((k) => k.map)).map((m): OutputRecord => ({
+      type: 'map',
+      map: decodeMap(artifactBits, m, byName.get(m.name)?.entries() ?? [], ctx),
+    })),
   ];
 }
 
@@ -37,7 +53,9 @@ const fixed2G = (json: string): string =>
   json.replaceAll('{"min": -2147483648, "max": 0,', '{"min": 2147483648, "max": 4294967295,');
 
 function assertFixture(name: string, records: OutputRecord[]): void {
-  const result = JSON.parse(JSON.stringify(outputResult(records))) as ReturnType<typeof outputResult>;
+  const result = JSON.parse(JSON.stringify(outputResult(records))) as ReturnType<
+    typeof outputResult
+  >;
   assert.equal(renderText(result), fixture(name, 'txt'));
   assert.equal(renderJson(result), fixed2G(fixture(name, 'json')));
 }
@@ -45,12 +63,17 @@ function assertFixture(name: string, records: OutputRecord[]): void {
 describe('output: histograms match bpftrace 0.17', () => {
   it('renders hist() buckets, labels, bars and trimming (hist.bt)', () => {
     const h = new KernelMap(userMap('@h', [], HIST));
-    for (const v of [0, 1, 2, 3, 4, 7, 8, 1023, 1024, 1025, 2047, 2048, 1048576, 1073741824, -1, -100]) {
+    for (const v of [
+      0, 1, 2, 3, 4, 7, 8, 1023, 1024, 1025, 2047, 2048, 1048576, 1073741824, -1, -100,
+    ]) {
       h.hist(NONE, BigInt(v));
     }
     const one = new KernelMap(userMap('@one', [], HIST)).hist(NONE, 5n);
     const big = new KernelMap(userMap('@big', [], HIST)).hist(NONE, 3000000000n).hist(NONE, 5n);
-    const hk = new KernelMap(userMap('@hk', [i64], HIST)).hist(u64(1), 2n).hist(u64(2), 300n).hist(u64(2), 301n);
+    const hk = new KernelMap(userMap('@hk', [i64], HIST))
+      .hist(u64(1), 2n)
+      .hist(u64(2), 300n)
+      .hist(u64(2), 301n);
     const hs = new KernelMap(userMap('@hs', [strT(2)], HIST))
       .hist(cstr('b', 2), 64n)
       .hist(cstr('a', 2), 1n)
@@ -65,8 +88,16 @@ describe('output: histograms match bpftrace 0.17', () => {
     const k = new KernelMap(userMap('@k', [], lhistT(0, 10240, 1024)))
       .lhist(NONE, 1500n, 0, 10240, 1024)
       .lhist(NONE, 2500n, 0, 10240, 1024);
-    const m = new KernelMap(userMap('@m', [], lhistT(0, 5242880, 1048576))).lhist(NONE, 3145728n, 0, 5242880, 1048576);
-    const odd = new KernelMap(userMap('@odd', [], lhistT(0, 10, 3))).lhist(NONE, 9n, 0, 10, 3).lhist(NONE, 4n, 0, 10, 3);
+    const m = new KernelMap(userMap('@m', [], lhistT(0, 5242880, 1048576))).lhist(
+      NONE,
+      3145728n,
+      0,
+      5242880,
+      1048576,
+    );
+    const odd = new KernelMap(userMap('@odd', [], lhistT(0, 10, 3)))
+      .lhist(NONE, 9n, 0, 10, 3)
+      .lhist(NONE, 4n, 0, 10, 3);
     const off = new KernelMap(userMap('@off', [], lhistT(5, 25, 5)))
       .lhist(NONE, 7n, 5, 25, 5)
       .lhist(NONE, 2n, 5, 25, 5)
@@ -82,22 +113,33 @@ describe('output: histograms match bpftrace 0.17', () => {
   it('keeps values of 2^32 and above in their own buckets (the fix bpfq follows, not 0.17)', () => {
     const map = userMap('@h', [], HIST);
     const h = new KernelMap(map).hist(NONE, 1n << 40n).hist(NONE, (1n << 63n) - 1n);
-    const record: OutputRecord = { type: 'map', map: decodeMap(artifactBits, map, h.entries(), ctx) };
+    const record: OutputRecord = {
+      type: 'map',
+      map: decodeMap(artifactBits, map, h.entries(), ctx),
+    };
     const text = renderRecord('text', record).split('\n');
     assert.equal(text[0], '@h: ');
     assert.match(text[1] ?? '', /^\[1T, 2T\) {15}1 \|@{52}\|$/);
     assert.match(text.at(-3) ?? '', /^\[4E, 8E\) {15}1 \|@{52}\|$/);
     // header, 23 buckets [2^40, 2^41) .. [2^62, 2^63), the blank line, and after the final newline
     assert.equal(text.length, 1 + 23 + 1 + 1);
-    const json = JSON.parse(renderRecord('json', record)) as { data: { '@h': { min: number; max: number }[] } };
+    const json = JSON.parse(renderRecord('json', record)) as {
+      data: { '@h': { min: number; max: number }[] };
+    };
     assert.equal(json.data['@h'].length, 23);
-    assert.match(renderRecord('json', record), /\{"min": 4611686018427387904, "max": 9223372036854775807, "count": 1\}\]\}\}\n$/);
+    assert.match(
+      renderRecord('json', record),
+      /\{"min": 4611686018427387904, "max": 9223372036854775807, "count": 1\}\]\}\}\n$/,
+    );
   });
 
   it('renders an lhist that exists but is all zero as an empty array in JSON', () => {
     const map = userMap('@l', [], lhistT(0, 10, 1));
     const l = new KernelMap(map).lhist(NONE, 3n, 0, 10, 1).zero();
-    const record: OutputRecord = { type: 'map', map: decodeMap(artifactBits, map, l.entries(), ctx) };
+    const record: OutputRecord = {
+      type: 'map',
+      map: decodeMap(artifactBits, map, l.entries(), ctx),
+    };
     assert.equal(renderRecord('json', record), '{"type": "hist", "data": {"@l": []}}\n');
     assert.equal(renderRecord('text', record), '@l: \n\n');
   });

@@ -56,8 +56,17 @@ export const ctx: DecodeContext = {
 export const artifactBits = { probeNames: ['BEGIN'], strftime: [] as string[] };
 
 /** A user map as code generation describes it (0.17 sizes: extra u64 key part for hist/lhist/avg/stats). */
-export function userMap(name: string, key: SizedType[], value: SizedType, valueSize = sizeOf(value)): MapArtifact {
-  const extra = ['hist', 'lhist'].includes(value.kind) || (['avg', 'stats'].includes(value.kind) && valueSize === 8) ? 8 : 0;
+export function userMap(
+  name: string,
+  key: SizedType[],
+  value: SizedType,
+  valueSize = sizeOf(value),
+): MapArtifact {
+  const extra =
+    ['hist', 'lhist'].includes(value.kind) ||
+    (['avg', 'stats'].includes(value.kind) && valueSize === 8)
+      ? 8
+      : 0;
   const userKey = key.reduce((n, t) => n + sizeOf(t), 0);
   return {
     name,
@@ -196,7 +205,11 @@ export function artifactWith(tables: Partial<Artifact>): Artifact {
 }
 
 /** Event bytes: `size` zero bytes with the u64 action id at 0 and each part at its offset. */
-export function eventBytes(size: number, id: number, parts: [offset: number, bytes: Uint8Array][]): Uint8Array {
+export function eventBytes(
+  size: number,
+  id: number,
+  parts: [offset: number, bytes: Uint8Array][],
+): Uint8Array {
   const out = new Uint8Array(size);
   out.set(u64(id), 0);
   for (const [offset, bytes] of parts) out.set(bytes, offset);

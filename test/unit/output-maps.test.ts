@@ -27,7 +27,10 @@ import {
 
 const NONE = new Uint8Array(0);
 const ZERO_KEY = u64(0);
-const agg = (kind: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats', signed = true): SizedType => ({ kind, signed });
+const agg = (
+  kind: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats',
+  signed = true,
+): SizedType => ({ kind, signed });
 
 /** Attaching banner, the exit newlines, then every map in exit order. */
 function exitDump(kernelMaps: KernelMap[], before: OutputRecord[] = []): OutputRecord[] {
@@ -68,16 +71,24 @@ describe('output: map dumps match bpftrace 0.17', () => {
     const sk = new KernelMap(userMap('@sk', [s2], agg('stats')))
       .stats(cstr('x', 2), 5n)
       .stats(cstr('y', 2), 1n);
-    const ak = new KernelMap(userMap('@ak', [i64], agg('avg'))).stats(u64(1), 100n).stats(u64(2), 3n);
+    const ak = new KernelMap(userMap('@ak', [i64], agg('avg')))
+      .stats(u64(1), 100n)
+      .stats(u64(2), 3n);
     const an = new KernelMap(userMap('@an', [], agg('avg'))).stats(NONE, -10n).stats(NONE, -3n);
     const mm = (name: string, kind: 'min' | 'max', key: SizedType[]): KernelMap =>
       new KernelMap(userMap(name, key, agg(kind), 16));
     const mn = mm('@mn', 'min', []).minMax(ZERO_KEY, -5n, 'min').minMax(ZERO_KEY, 7n, 'min');
     const mx = mm('@mx', 'max', []).minMax(ZERO_KEY, 3n, 'max').minMax(ZERO_KEY, 9n, 'max');
-    const mk = mm('@mk', 'max', [s2]).minMax(cstr('a', 2), 3n, 'max').minMax(cstr('b', 2), 1n, 'max');
-    const mnk = mm('@mnk', 'min', [s2]).minMax(cstr('a', 2), 30n, 'min').minMax(cstr('b', 2), 2n, 'min');
+    const mk = mm('@mk', 'max', [s2])
+      .minMax(cstr('a', 2), 3n, 'max')
+      .minMax(cstr('b', 2), 1n, 'max');
+    const mnk = mm('@mnk', 'min', [s2])
+      .minMax(cstr('a', 2), 30n, 'min')
+      .minMax(cstr('b', 2), 2n, 'min');
     const s = new KernelMap(userMap('@s', [], agg('sum'))).add(ZERO_KEY, -5n);
-    const su = new KernelMap(userMap('@su', [], agg('sum'))).add(ZERO_KEY, 5000000000n).add(ZERO_KEY, 7n);
+    const su = new KernelMap(userMap('@su', [], agg('sum')))
+      .add(ZERO_KEY, 5000000000n)
+      .add(ZERO_KEY, 7n);
     const c = new KernelMap(userMap('@c', [s2], agg('count', false)))
       .add(cstr('z', 2), 1n)
       .add(cstr('y', 2), 1n)
@@ -88,7 +99,11 @@ describe('output: map dumps match bpftrace 0.17', () => {
 
   it('avg/stats in the one-entry {total, count} layout give the same output', () => {
     const m = userMap('@st', [], agg('stats'), 16);
-    const k = new KernelMap(m).add(ZERO_KEY, 10n, 0).add(ZERO_KEY, 1n, 8).add(ZERO_KEY, 21n, 0).add(ZERO_KEY, 1n, 8);
+    const k = new KernelMap(m)
+      .add(ZERO_KEY, 10n, 0)
+      .add(ZERO_KEY, 1n, 8)
+      .add(ZERO_KEY, 21n, 0)
+      .add(ZERO_KEY, 1n, 8);
     const text = renderText(outputResult([{ type: 'map', map: decode(m, k) }]));
     assert.equal(text, '@st: count 2, average 15, total 31\n\n');
   });
@@ -103,13 +118,21 @@ describe('output: map dumps match bpftrace 0.17', () => {
     };
     const tupleBytes3 = cat(u64(2), cstr('b', 2), u64(-3));
     const maps = [
-      new KernelMap(userMap('@i', [i64], i64)).set(u64(5), u64(2)).set(u64(-1), u64(1)).set(u64(3), u64(7)),
-      new KernelMap(userMap('@s', [strT(4)], i64)).set(cstr('foo', 4), u64(3)).set(cstr('bar', 4), u64(1)),
+      new KernelMap(userMap('@i', [i64], i64))
+        .set(u64(5), u64(2))
+        .set(u64(-1), u64(1))
+        .set(u64(3), u64(7)),
+      new KernelMap(userMap('@s', [strT(4)], i64))
+        .set(cstr('foo', 4), u64(3))
+        .set(cstr('bar', 4), u64(1)),
       new KernelMap(userMap('@mk', [i64, strT(2)], i64))
         .set(cat(u64(1), cstr('x', 2)), u64(10))
         .set(cat(u64(2), cstr('y', 2)), u64(20))
         .set(cat(u64(1), cstr('a', 2)), u64(5)),
-      new KernelMap(userMap('@sk', [strT(2), i64], strT(2))).set(cat(cstr('a', 2), u64(1)), cstr('z', 2)),
+      new KernelMap(userMap('@sk', [strT(2), i64], strT(2))).set(
+        cat(cstr('a', 2), u64(1)),
+        cstr('z', 2),
+      ),
       new KernelMap(userMap('@t', [], tuple2)).set(ZERO_KEY, cat(u64(1), cstr('a', 2))),
       new KernelMap(userMap('@tk', [i64], tuple3)).set(u64(1), tupleBytes3),
       new KernelMap(userMap('@str', [], strT(6))).set(ZERO_KEY, cstr('hello', 6)),
@@ -142,7 +165,11 @@ describe('output: map dumps match bpftrace 0.17', () => {
   it('applies print(@m, top, div) as 0.17 does (print-top-div.bt)', () => {
     const s1 = strT(2);
     const c = new KernelMap(userMap('@c', [s1], agg('count', false)));
-    for (const [k, n] of [['a', 1], ['b', 2], ['c', 3]] as const) {
+    for (const [k, n] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ] as const) {
       for (let i = 0; i < n; i++) c.add(cstr(k, 2), 1n);
     }
     const s = new KernelMap(userMap('@s', [i64], agg('sum')))
@@ -150,7 +177,15 @@ describe('output: map dumps match bpftrace 0.17', () => {
       .add(u64(2), 25n)
       .add(u64(3), 7n);
     const h = new KernelMap(userMap('@h', [i64], { kind: 'hist' }));
-    for (const [k, v] of [[1, 1], [2, 1], [2, 2], [2, 4], [3, 1], [3, 8]] as const) h.hist(u64(k), BigInt(v));
+    for (const [k, v] of [
+      [1, 1],
+      [2, 1],
+      [2, 2],
+      [2, 4],
+      [3, 1],
+      [3, 8],
+    ] as const)
+      h.hist(u64(k), BigInt(v));
     const h1 = new KernelMap(userMap('@h1', [], { kind: 'hist' }));
     for (const v of [4n, 4n, 4n, 100n]) h1.hist(NONE, v);
     const st = new KernelMap(userMap('@st', [], agg('stats'))).stats(NONE, 10n);

@@ -2,7 +2,13 @@
 // JSON round trip (the job service stores the tree in Redis and renders it later).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { outputResult, renderJson, renderRecord, renderText, type OutputRecord } from '../../worker/output/index.js';
+import {
+  outputResult,
+  renderJson,
+  renderRecord,
+  renderText,
+  type OutputRecord,
+} from '../../worker/output/index.js';
 import { fixture } from './output-kernel-layout.js';
 
 describe('output: lifecycle records', () => {
@@ -13,7 +19,9 @@ describe('output: lifecycle records', () => {
       { type: 'printf', text: 'end\n' },
       { type: 'end' },
     ];
-    const stored = JSON.parse(JSON.stringify(outputResult(records))) as ReturnType<typeof outputResult>;
+    const stored = JSON.parse(JSON.stringify(outputResult(records))) as ReturnType<
+      typeof outputResult
+    >;
     assert.equal(renderText(stored), fixture('lifecycle-two-probes', 'txt'));
     assert.equal(renderJson(stored), fixture('lifecycle-two-probes', 'json'));
   });
@@ -22,7 +30,10 @@ describe('output: lifecycle records', () => {
     const lost: OutputRecord = { type: 'lost_events', events: 956 };
     assert.equal(renderRecord('text', lost), 'Lost 956 events\n');
     assert.equal(renderRecord('json', lost), '{"type": "lost_events", "data": {"events": 956}}\n');
-    assert.equal(renderRecord('text', { type: 'attached_probes', probes: 1 }), 'Attaching 1 probe...\n');
+    assert.equal(
+      renderRecord('text', { type: 'attached_probes', probes: 1 }),
+      'Attaching 1 probe...\n',
+    );
   });
 
   it('keeps 64-bit values exact through the stored JSON form', () => {
@@ -33,12 +44,19 @@ describe('output: lifecycle records', () => {
           name: '@big',
           kind: 'sum',
           keyed: true,
-          entries: [{ key: [{ t: 'int', v: '-1' }], value: { t: 'int', v: '18446744073709551615' } }],
+          entries: [
+            { key: [{ t: 'int', v: '-1' }], value: { t: 'int', v: '18446744073709551615' } },
+          ],
         },
       },
     ];
-    const stored = JSON.parse(JSON.stringify(outputResult(records))) as ReturnType<typeof outputResult>;
+    const stored = JSON.parse(JSON.stringify(outputResult(records))) as ReturnType<
+      typeof outputResult
+    >;
     assert.equal(renderText(stored), '@big[-1]: 18446744073709551615\n');
-    assert.equal(renderJson(stored), '{"type": "map", "data": {"@big": {"-1": 18446744073709551615}}}\n');
+    assert.equal(
+      renderJson(stored),
+      '{"type": "map", "data": {"@big": {"-1": 18446744073709551615}}}\n',
+    );
   });
 });

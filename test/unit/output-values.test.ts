@@ -17,7 +17,18 @@ import {
 } from '../../worker/output/index.js';
 import { formatInet } from '../../worker/output/inet.js';
 import { strftime } from '../../worker/output/strftime.js';
-import { artifactWith, cat, cstr, ctx, eventBytes, fixture, KernelMap, u32, u64, userMap } from './output-kernel-layout.js';
+import {
+  artifactWith,
+  cat,
+  cstr,
+  ctx,
+  eventBytes,
+  fixture,
+  KernelMap,
+  u32,
+  u64,
+  userMap,
+} from './output-kernel-layout.js';
 
 const INET: SizedType = { kind: 'inet' };
 const root: DecodeContext = { ...ctx, userName: (uid) => (uid === 0 ? 'root' : undefined) };
@@ -64,8 +75,13 @@ describe('output: user-space values match bpftrace 0.17', () => {
         size: 48,
       },
     ];
-    const b = new KernelMap(userMap('@b', [], buf4)).set(u64(0), cat(new Uint8Array([4]), cstr('ab\x01c', 4)));
-    const u = new KernelMap(userMap('@u', [{ kind: 'username' }], { kind: 'count', signed: false })).add(u64(0), 1n);
+    const b = new KernelMap(userMap('@b', [], buf4)).set(
+      u64(0),
+      cat(new Uint8Array([4]), cstr('ab\x01c', 4)),
+    );
+    const u = new KernelMap(
+      userMap('@u', [{ kind: 'username' }], { kind: 'count', signed: false }),
+    ).add(u64(0), 1n);
     const artifact = artifactWith({ printValue, printf, maps: [b.map, u.map] });
     const value = (id: number, bytes: Uint8Array): Uint8Array =>
       eventBytes(16 + bytes.length, ASYNC_ACTION.printNonMap, [
@@ -95,7 +111,8 @@ describe('output: user-space values match bpftrace 0.17', () => {
       if (d.kind === 'output') records.push(d.record);
     }
     records.push({ type: 'end' });
-    for (const k of [b, u]) records.push({ type: 'map', map: decodeMap(artifact, k.map, k.entries(), root) });
+    for (const k of [b, u])
+      records.push({ type: 'map', map: decodeMap(artifact, k.map, k.entries(), root) });
     assert.equal(renderRecords('text', records), fixture('other-values', 'txt'));
     assert.equal(renderRecords('json', records), quoteStrerror(fixture('other-values', 'json')));
   });
@@ -111,7 +128,12 @@ describe('output: user-space values match bpftrace 0.17', () => {
         { name: 'inv_weight', offset: 8, type: u32t },
       ],
     };
-    const ints: SizedType = { kind: 'array', elem: { kind: 'int', size: 4, signed: true }, count: 2, size: 8 };
+    const ints: SizedType = {
+      kind: 'array',
+      elem: { kind: 'int', size: 4, signed: true },
+      count: 2,
+      size: 8,
+    };
     const p: SizedType = {
       kind: 'record',
       name: 'P',
@@ -132,18 +154,26 @@ describe('output: user-space values match bpftrace 0.17', () => {
         [16, bytes],
       ]);
     const records: OutputRecord[] = [{ type: 'attached_probes', probes: 1 }];
-    for (const e of [value(0, loadBytes), value(1, intBytes), value(2, cat(intBytes, new Uint8Array([2, 0, 0, 0])))]) {
+    for (const e of [
+      value(0, loadBytes),
+      value(1, intBytes),
+      value(2, cat(intBytes, new Uint8Array([2, 0, 0, 0]))),
+    ]) {
       const d = decodeEvent(artifact, e, ctx);
       if (d.kind === 'output') records.push(d.record);
     }
     records.push({ type: 'end' });
-    for (const k of [arr, l]) records.push({ type: 'map', map: decodeMap(artifact, k.map, k.entries(), ctx) });
+    for (const k of [arr, l])
+      records.push({ type: 'map', map: decodeMap(artifact, k.map, k.entries(), ctx) });
     assert.equal(renderRecords('text', records), fixture('record-values', 'txt'));
     assert.equal(renderRecords('json', records), fixture('record-values', 'json'));
   });
 
   it('formats printf pieces as 0.17 hands them to snprintf (printf-edge.bt)', () => {
-    const buf = (s: string): { kind: 'buf'; bytes: Uint8Array } => ({ kind: 'buf', bytes: new TextEncoder().encode(s) });
+    const buf = (s: string): { kind: 'buf'; bytes: Uint8Array } => ({
+      kind: 'buf',
+      bytes: new TextEncoder().encode(s),
+    });
     const int = (v: bigint): { kind: 'int'; v: bigint } => ({ kind: 'int', v });
     const str = (v: string): { kind: 'str'; v: string } => ({ kind: 'str', v });
     const lines = [
@@ -167,7 +197,14 @@ describe('output: user-space values match bpftrace 0.17', () => {
   });
 
   it('prints pointers as glibc does, (nil) for null', () => {
-    assert.equal(formatPrintf('%p|%5p|%-20p|', [{ kind: 'int', v: 0n }, { kind: 'int', v: 0n }, { kind: 'int', v: 4096n }]), '(nil)|(nil)|0x1000              |');
+    assert.equal(
+      formatPrintf('%p|%5p|%-20p|', [
+        { kind: 'int', v: 0n },
+        { kind: 'int', v: 0n },
+        { kind: 'int', v: 4096n },
+      ]),
+      '(nil)|(nil)|0x1000              |',
+    );
   });
 
   it('writes IPv6 addresses as inet_ntop does', () => {
@@ -192,7 +229,11 @@ describe('output: user-space values match bpftrace 0.17', () => {
     const artifact = artifactWith({ strftime: ['%H:%M'], printValue: [{ kind: 'timestamp' }] });
     const c: DecodeContext = { ...ctx, wallClockNs: (ns) => ns };
     const when = BigInt(new Date(2026, 10, 25, 14, 52).getTime()) * 1_000_000n;
-    const ev = eventBytes(32, ASYNC_ACTION.printNonMap, [[8, u64(0)], [16, u64(0)], [24, u64(when)]]);
+    const ev = eventBytes(32, ASYNC_ACTION.printNonMap, [
+      [8, u64(0)],
+      [16, u64(0)],
+      [24, u64(when)],
+    ]);
     const d = decodeEvent(artifact, ev, c);
     assert.equal(d.kind, 'output');
     if (d.kind !== 'output') return;
@@ -205,7 +246,8 @@ describe('output: user-space values match bpftrace 0.17', () => {
       ...ctx,
       symbolizer: {
         kernel: () => undefined,
-        user: (pid, addr) => (pid === 42 ? { name: 'main', offset: addr - 0x401000n, module: '/bin/x' } : undefined),
+        user: (pid, addr) =>
+          pid === 42 ? { name: 'main', offset: addr - 0x401000n, module: '/bin/x' } : undefined,
       },
     };
     const env = { artifact: artifactWith({}), ctx: c };
@@ -227,9 +269,27 @@ describe('output: struct bitfields', () => {
       name: 'flags',
       size: 4,
       fields: [
-        { name: 'lo', offset: 0, type: { kind: 'int', size: 4, signed: false }, bitOffset: 0, bitSize: 3 },
-        { name: 'mid', offset: 0, type: { kind: 'int', size: 4, signed: true }, bitOffset: 3, bitSize: 4 },
-        { name: 'hi', offset: 1, type: { kind: 'int', size: 4, signed: false }, bitOffset: 1, bitSize: 9 },
+        {
+          name: 'lo',
+          offset: 0,
+          type: { kind: 'int', size: 4, signed: false },
+          bitOffset: 0,
+          bitSize: 3,
+        },
+        {
+          name: 'mid',
+          offset: 0,
+          type: { kind: 'int', size: 4, signed: true },
+          bitOffset: 3,
+          bitSize: 4,
+        },
+        {
+          name: 'hi',
+          offset: 1,
+          type: { kind: 'int', size: 4, signed: false },
+          bitOffset: 1,
+          bitSize: 9,
+        },
       ],
     };
     // lo = 0b101 (5), mid = 0b1110 (-2 as 4-bit signed), hi = 0b100000001 (257) at bit 9.

@@ -15,7 +15,11 @@ import { formatPrintf } from './printf.js';
 import { strftime } from './strftime.js';
 
 /** Decodes one event read from the events map (perf buffer). Throws on an unknown action id. */
-export function decodeEvent(artifact: Artifact, bytes: Uint8Array, ctx: DecodeContext): DecodedEvent {
+export function decodeEvent(
+  artifact: Artifact,
+  bytes: Uint8Array,
+  ctx: DecodeContext,
+): DecodedEvent {
   const env: DecodeEnv = { artifact, ctx };
   const id = Number(readUint(bytes, 0, 8));
   if (id < ASYNC_ACTION.system) {
@@ -67,14 +71,22 @@ export function decodeEvent(artifact: Artifact, bytes: Uint8Array, ctx: DecodeCo
     case ASYNC_ACTION.printNonMap: {
       const type = artifact.printValue[Number(readUint(bytes, 8, 8))];
       if (type === undefined) throw new Error('print event with an unknown print id');
-      return { kind: 'output', record: { type: 'value', value: decodeValue(type, bytes, 16, env) } };
+      return {
+        kind: 'output',
+        record: { type: 'value', value: decodeValue(type, bytes, 16, env) },
+      };
     }
     default:
       throw new Error(`unknown async action id ${id}`);
   }
 }
 
-function format(spec: FormatSpec | undefined, id: number, bytes: Uint8Array, env: DecodeEnv): string {
+function format(
+  spec: FormatSpec | undefined,
+  id: number,
+  bytes: Uint8Array,
+  env: DecodeEnv,
+): string {
   if (spec === undefined) throw new Error(`event with an unknown format id ${id}`);
   const args = spec.args.map((a) => printfArg(a.type, bytes, a.offset, env));
   return formatPrintf(spec.format, args);

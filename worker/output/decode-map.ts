@@ -14,7 +14,15 @@ import { sizeOf, type SizedType } from '../../compiler/types.js';
 import { readInt, readUint } from './bytes.js';
 import { decodeValue, type DecodeEnv } from './decode-value.js';
 import type { DecodeContext, RawMapEntry } from './events.js';
-import type { EntryValue, HistValue, MapEntry, MapKind, MapValue, StatsValue, Value } from './values.js';
+import type {
+  EntryValue,
+  HistValue,
+  MapEntry,
+  MapKind,
+  MapValue,
+  StatsValue,
+  Value,
+} from './values.js';
 
 interface Grouped {
   keyBytes: Uint8Array;
@@ -37,11 +45,19 @@ export function decodeMap(
   const kind = mapKind(valueType);
   const userKeySize = keyTypes.reduce((n, t) => n + sizeOf(t), 0);
 
-  const groups = new Map<string, { keyBytes: Uint8Array; rows: { index: number; entry: RawMapEntry }[] }>();
-  const hasIndex = kind === 'hist' || kind === 'lhist' || ((kind === 'avg' || kind === 'stats') && map.valueSize < 16);
+  const groups = new Map<
+    string,
+    { keyBytes: Uint8Array; rows: { index: number; entry: RawMapEntry }[] }
+  >();
+  const hasIndex =
+    kind === 'hist' ||
+    kind === 'lhist' ||
+    ((kind === 'avg' || kind === 'stats') && map.valueSize < 16);
   for (const entry of entries) {
     const keyBytes = keyTypes.length === 0 ? new Uint8Array(0) : entry.key.subarray(0, userKeySize);
-    const index = hasIndex ? Number(readUint(entry.key, keyTypes.length === 0 ? 0 : userKeySize, 8)) : 0;
+    const index = hasIndex
+      ? Number(readUint(entry.key, keyTypes.length === 0 ? 0 : userKeySize, 8))
+      : 0;
     const id = Buffer.from(keyBytes).toString('hex');
     let group = groups.get(id);
     if (group === undefined) {
@@ -60,7 +76,9 @@ export function decodeMap(
 
   const byKey = (a: Grouped, b: Grouped): number => compareKeys(keyTypes, a.keyBytes, b.keyBytes);
   if (sortsByValue(kind, valueType)) {
-    result.sort((a, b) => (a.sortValue < b.sortValue ? -1 : a.sortValue > b.sortValue ? 1 : byKey(a, b)));
+    result.sort((a, b) =>
+      a.sortValue < b.sortValue ? -1 : a.sortValue > b.sortValue ? 1 : byKey(a, b),
+    );
   } else {
     result.sort(byKey);
   }

@@ -19,7 +19,12 @@ export interface DecodeEnv {
 }
 
 /** The value of type `type` at `offset` in `bytes`. */
-export function decodeValue(type: SizedType, bytes: Uint8Array, offset: number, env: DecodeEnv): Value {
+export function decodeValue(
+  type: SizedType,
+  bytes: Uint8Array,
+  offset: number,
+  env: DecodeEnv,
+): Value {
   switch (type.kind) {
     case 'none':
       return { t: 'none' };
@@ -49,7 +54,13 @@ export function decodeValue(type: SizedType, bytes: Uint8Array, offset: number, 
       };
     case 'kstack':
     case 'ustack':
-      return stack(type.kind === 'ustack', type.limit, type.mode, readUint(bytes, offset, 8), env.ctx);
+      return stack(
+        type.kind === 'ustack',
+        type.limit,
+        type.mode,
+        readUint(bytes, offset, 8),
+        env.ctx,
+      );
     case 'ksym':
       return { t: 'str', v: kernelSymbol(readUint(bytes, offset, 8), false, env.ctx) };
     case 'usym': {
@@ -90,20 +101,25 @@ export function decodeValue(type: SizedType, bytes: Uint8Array, offset: number, 
     case 'array': {
       const size = sizeOf(type.elem);
       const v: Value[] = [];
-      for (let i = 0; i < type.count; i++) v.push(decodeValue(type.elem, bytes, offset + i * size, env));
+      for (let i = 0; i < type.count; i++)
+        v.push(decodeValue(type.elem, bytes, offset + i * size, env));
       return { t: 'array', v };
     }
     case 'record':
       return {
         t: 'record',
-        fields: type.fields.map((f) => ({ name: f.name, value: fieldValue(f, bytes, offset, env) })),
+        fields: type.fields.map((f) => ({
+          name: f.name,
+          value: fieldValue(f, bytes, offset, env),
+        })),
       };
   }
 }
 
 /** A struct field; a bitfield is `bitSize` bits from bit `bitOffset` of the field's storage. */
 function fieldValue(f: RecordField, bytes: Uint8Array, base: number, env: DecodeEnv): Value {
-  if (f.bitSize === undefined || f.type.kind !== 'int') return decodeValue(f.type, bytes, base + f.offset, env);
+  if (f.bitSize === undefined || f.type.kind !== 'int')
+    return decodeValue(f.type, bytes, base + f.offset, env);
   // bitOffset counts from the byte at `offset`, so the bits may reach one byte past the type.
   const storage = readUint(bytes, base + f.offset, f.type.size + 1);
   const bits = BigInt.asUintN(f.bitSize, storage >> BigInt(f.bitOffset ?? 0));
@@ -111,7 +127,12 @@ function fieldValue(f: RecordField, bytes: Uint8Array, base: number, env: Decode
 }
 
 /** The value as C's printf would receive it in 0.17: a 64-bit integer, a string, or buffer bytes. */
-export function printfArg(type: SizedType, bytes: Uint8Array, offset: number, env: DecodeEnv): PrintfArg {
+export function printfArg(
+  type: SizedType,
+  bytes: Uint8Array,
+  offset: number,
+  env: DecodeEnv,
+): PrintfArg {
   switch (type.kind) {
     case 'int':
       return { kind: 'int', v: readInt(bytes, offset, type.size, type.signed) };
@@ -150,7 +171,9 @@ export function valueText(v: Value, indent: number): string {
     case 'stack':
       return stackText(v.style, v.frames, indent);
     case 'record':
-      return '{ ' + v.fields.map((f) => `.${f.name} = ${valueText(f.value, indent)}`).join(', ') + ' }';
+      return (
+        '{ ' + v.fields.map((f) => `.${f.name} = ${valueText(f.value, indent)}`).join(', ') + ' }'
+      );
     case 'array':
       return '[' + v.v.map((e) => valueText(e, indent)).join(',') + ']';
   }
@@ -172,7 +195,13 @@ function bufferBytes(size: number, bytes: Uint8Array, offset: number): Uint8Arra
   return bytes.subarray(offset + 1, offset + 1 + len);
 }
 
-function stack(user: boolean, limit: number, mode: StackRef['mode'], raw: bigint, ctx: DecodeContext): Value {
+function stack(
+  user: boolean,
+  limit: number,
+  mode: StackRef['mode'],
+  raw: bigint,
+  ctx: DecodeContext,
+): Value {
   // kstack holds the stack id; ustack packs the id (low 32 bits) and the pid (high 32).
   const stackId = Number(BigInt.asIntN(32, raw));
   const pid = Number(raw >> 32n);

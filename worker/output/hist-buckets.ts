@@ -50,11 +50,17 @@ function powerLabel(p: number): string {
 /** lhist: 0 = below min, 1..n = the steps, n + 1 = [max, ...), n = (max - min) / step. */
 function lhistBucket(i: number, b: LhistBounds): Omit<PrintedBucket, 'count'> {
   const steps = Math.floor((b.max - b.min) / b.step);
-  if (i === 0) return { label: `(..., ${numberLabel(b.min)})`, min: undefined, max: BigInt(b.min) - 1n };
-  if (i > steps) return { label: `[${numberLabel(b.max)}, ...)`, min: BigInt(b.max), max: undefined };
+  if (i === 0)
+    return { label: `(..., ${numberLabel(b.min)})`, min: undefined, max: BigInt(b.min) - 1n };
+  if (i > steps)
+    return { label: `[${numberLabel(b.max)}, ...)`, min: BigInt(b.max), max: undefined };
   const lo = b.min + (i - 1) * b.step;
   const hi = lo + b.step;
-  return { label: `[${numberLabel(lo)}, ${numberLabel(hi)})`, min: BigInt(lo), max: BigInt(hi) - 1n };
+  return {
+    label: `[${numberLabel(lo)}, ${numberLabel(hi)})`,
+    min: BigInt(lo),
+    max: BigInt(hi) - 1n,
+  };
 }
 
 /** 0.17's lhist numbers: `NM` when a multiple of 2^20, `NK` when a multiple of 1024. */

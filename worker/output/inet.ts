@@ -23,7 +23,7 @@ function formatIpv6(b: Uint8Array): string {
   // The longest run of two or more zero words (the first when tied) becomes `::`.
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

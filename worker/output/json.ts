@@ -44,7 +44,11 @@ function jsonMap(map: MapValue, top: number | undefined, div: number | undefined
   if (map.entries.length === 0) return '';
   const view = mapView(map, top, div);
   const type =
-    map.kind === 'avg' || map.kind === 'stats' ? 'stats' : map.kind === 'hist' || map.kind === 'lhist' ? 'hist' : 'map';
+    map.kind === 'avg' || map.kind === 'stats'
+      ? 'stats'
+      : map.kind === 'hist' || map.kind === 'lhist'
+        ? 'hist'
+        : 'map';
   let body: string;
   if (!map.keyed) {
     const only = view.entries[0];
@@ -96,7 +100,9 @@ export function jsonValue(v: Value): string {
     case 'stack':
       return jsonString(valueText(v, VALUE_INDENT));
     case 'record':
-      return '{ ' + v.fields.map((f) => `${jsonString(f.name)}: ${jsonValue(f.value)}`).join(', ') + ' }';
+      return (
+        '{ ' + v.fields.map((f) => `${jsonString(f.name)}: ${jsonValue(f.value)}`).join(', ') + ' }'
+      );
     case 'array':
       return '[' + v.v.map(jsonValue).join(',') + ']';
     case 'none':

@@ -11,7 +11,8 @@ export interface MapView {
 
 export function mapView(map: MapValue, top = 0, div = 0): MapView {
   if (map.kind === 'avg' || map.kind === 'stats') return { entries: map.entries, div: 1n };
-  const entries = top > 0 && map.entries.length > top ? map.entries.slice(map.entries.length - top) : map.entries;
+  const entries =
+    top > 0 && map.entries.length > top ? map.entries.slice(map.entries.length - top) : map.entries;
   return { entries, div: div > 1 ? BigInt(div) : 1n };
 }
 

@@ -17,8 +17,7 @@ export type PrintfArg =
   | { kind: 'buf'; bytes: Uint8Array };
 
 /** 0.17's specifier pattern (printf_format_types.h): what counts as one argument. */
-const SPECIFIER =
-  /%-?[0-9]*(\.[0-9]+)?(rx|rh|r|s|c|(hh|h|ll|l|j|z|t)?[duoxXp])/g;
+const SPECIFIER = /%-?[0-9]*(\.[0-9]+)?(rx|rh|r|s|c|(hh|h|ll|l|j|z|t)?[duoxXp])/g;
 
 /** Formats like bpftrace 0.17's printf, system and cat. */
 export function formatPrintf(format: string, args: readonly PrintfArg[]): string {
@@ -90,7 +89,9 @@ function parsePiece(piece: string): Piece {
       i++;
       continue;
     }
-    const m = /^%([-+ #0]*)([0-9]*)(?:\.([0-9]*))?(hh|h|ll|l|j|z|t)?(rx|rh|r|[%a-zA-Z])?/.exec(piece.slice(i));
+    const m = /^%([-+ #0]*)([0-9]*)(?:\.([0-9]*))?(hh|h|ll|l|j|z|t)?(rx|rh|r|[%a-zA-Z])?/.exec(
+      piece.slice(i),
+    );
     if (m === null || m[5] === undefined) {
       text += piece.slice(i);
       break;

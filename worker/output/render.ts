@@ -1,7 +1,12 @@
 // Rendering records, one at a time while a run streams them, or a whole stored result.
 import { jsonRecord } from './json.js';
 import { textRecord } from './text.js';
-import { OUTPUT_VERSION, type OutputFormat, type OutputRecord, type OutputResult } from './values.js';
+import {
+  OUTPUT_VERSION,
+  type OutputFormat,
+  type OutputRecord,
+  type OutputResult,
+} from './values.js';
 
 /** The bytes bpftrace 0.17 writes to stdout for one record in this format. */
 export function renderRecord(format: OutputFormat, record: OutputRecord): string {

@@ -47,13 +47,25 @@ function cgroupMounts(): CgroupMount[] {
     else if (fstype === 'cgroup') {
       const opts = superOptions.split(',');
       const named = opts.find((o) => o.startsWith('name='));
-      const controllers = opts.filter((o) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec'].includes(o) && !o.includes('='));
+      const controllers = opts.filter(
+        (o) =>
+          !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec'].includes(o) &&
+          !o.includes('='),
+      );
       mounts.push({ name: named ? named.slice(5) : controllers.join(','), dir });
     }
   }
   // 0.17 lists the unified hierarchy first, then the v1 hierarchies by name.
   return mounts.sort((a, b) =>
-    a.name === 'unified' ? -1 : b.name === 'unified' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    a.name === 'unified'
+      ? -1
+      : b.name === 'unified'
+        ? 1
+        : a.name < b.name
+          ? -1
+          : a.name > b.name
+            ? 1
+            : 0,
   );
 }
 
@@ -67,7 +79,9 @@ function findInode(dir: string, id: bigint, rel: string, depth: number): string 
   if (depth > 32) return undefined;
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return undefined;
   }

@@ -42,15 +42,7 @@ export type Value =
 
 /** The value-type family of a map, which decides sort order, layout and JSON record type. */
 export type MapKind =
-  | 'plain'
-  | 'count'
-  | 'sum'
-  | 'min'
-  | 'max'
-  | 'avg'
-  | 'stats'
-  | 'hist'
-  | 'lhist';
+  'plain' | 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
 
 /** avg/stats entry: `average` is total/count truncated toward zero as C does (0 when count is 0). */
 export interface StatsValue {
@@ -126,7 +118,14 @@ export type OutputRecord =
   /** Lost perf events (`Lost N events`). */
   | { type: 'lost_events'; events: number }
   /** A helper failure reported with -k/-kk: text is 0.17's WARNING line, JSON the flat record. */
-  | { type: 'helper_error'; helper: string; retcode: number; line: number; col: number; text: string }
+  | {
+      type: 'helper_error';
+      helper: string;
+      retcode: number;
+      line: number;
+      col: number;
+      text: string;
+    }
   /** The unconditional "\n\n" bpftrace 0.17 writes at exit before dumping maps (in JSON too). */
   | { type: 'end' };
 
