@@ -1,0 +1,48 @@
+// printf's C semantics, table-driven: every printf(...) call of printf-integers.bt and
+// printf-strings.bt is formatted with formatPrintf from its own format and literal arguments,
+// and the whole output must equal what bpftrace 0.17 printed for those scripts.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { formatPrintf, renderRecords, type OutputRecord } from '../../worker/output/index.js';
+import type { PrintfArg } from '../../worker/output/printf.js';
+import { fixture } from './output-kernel-layout.js';
+
+const FIXTURES = new URL('../../../test/fixtures/bpftrace-output/', import.meta.url);
+
+/** The printf calls of a fixture script: format and literal arguments (ints and strings). */
+function printfCalls(name: string): { format: string; args: PrintfArg[] }[] {
+  const source = readFileSync(fileURLToPath(new URL(name + '.bt', FIXTURES)), 'utf8');
+  const calls: { format: string; args: PrintfArg[] }[] = [];
+  for (const m of source.matchAll(/printf\("((?:[^"\\]|\\.)*)"((?:, (?:-?\d+|"[^"]*"))*)\);/g)) {
+    const format = (m[1] ?? '').replaceAll('\\n', '\n');
+    const args = [...(m[2] ?? '').matchAll(/-?\d+|"[^"]*"/g)].map(([a]): PrintfArg =>
+      a.startsWith('"') ? { kind: 'str', v: a.slice(1, -1) } : { kind: 'int', v: BigInt(a) },
+    );
+    calls.push({ format, args });
+  }
+  return calls;
+}
+
+function rendered(name: string): OutputRecord[] {
+  return [
+    { type: 'attached_probes', probes: 1 },
+    ...printfCalls(name).map((c): OutputRecord => ({
+      type: 'printf',
+      text: formatPrintf(c.format, c.args),
+    })),
+    { type: 'end' },
+  ];
+}
+
+describe('output: printf conversions match bpftrace 0.17 (glibc snprintf per piece)', () => {
+  for (const name of ['printf-integers', 'printf-strings']) {
+    it(`formats ${name}.bt`, () => {
+      const records = rendered(name);
+      assert.ok(records.length > 10, 'the script has printf calls');
+      assert.equal(renderRecords('text', records), fixture(name, 'txt'));
+      assert.equal(renderRecords('json', records), fixture(name, 'json'));
+    });
+  }
+});
