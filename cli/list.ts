@@ -216,7 +216,10 @@ function listProvider(
     case 'usdt':
       if (
         !argCount(
-          fields.length === 2 || fields.length === 3,
+          fields.length === 2 ||
+            fields.length === 3 ||
+            // With -p, `usdt:NAME` searches every file the process has mapped.
+            (fields.length === 1 && options.pid !== undefined),
           'usdt probe type requires 2 or 3 arguments',
         )
       )
@@ -330,14 +333,22 @@ function listUsdt(
   host: ListHost,
   out: string[],
 ): void {
-  const target = fields[0] ?? '';
+  const target = fields.length === 1 ? '*' : (fields[0] ?? '');
   // usdt:PATH:NAME matches the name in any provider; usdt:PATH:PROVIDER:NAME both.
   const providerRe = fields.length === 3 ? globToRegExp(fields[1] ?? '') : /^/;
   const nameRe = globToRegExp(fields[fields.length - 1] ?? '');
-  const paths =
-    target === '*' && options.pid !== undefined
-      ? mappedFiles(options.pid)
-      : [resolveTarget(target, pattern, options, host)];
+  const pid = options.pid;
+  let paths: string[];
+  if (pid !== undefined) {
+    // With -p, bpftrace names files through the process's root, as the process sees them.
+    const inProcess =
+      target === '*' ? mappedFiles(pid) : [resolveTarget(target, pattern, options, host)];
+    paths = inProcess.map((p) =>
+      p.startsWith(`/proc/${pid}/root/`) ? p : `/proc/${pid}/root${p}`,
+    );
+  } else {
+    paths = [resolveTarget(target, pattern, options, host)];
+  }
   const lines = new Set<string>();
   for (const path of paths) {
     for (const p of host.usdtProbes(path)) {
@@ -358,8 +369,11 @@ function mappedFiles(pid: number): string[] {
   }
   const seen = new Set<string>();
   for (const line of text.split('\n')) {
-    const path = line.split(/\s+/).slice(5).join(' ');
-    if (path.startsWith('/') && !path.endsWith(' (deleted)')) seen.add(path);
+    const cols = line.split(/\s+/);
+    const path = cols.slice(5).join(' ');
+    // Only code mappings can hold a probe site.
+    if ((cols[1] ?? '').includes('x') && path.startsWith('/') && !path.endsWith(' (deleted)'))
+      seen.add(path);
   }
   return [...seen];
 }

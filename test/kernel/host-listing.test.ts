@@ -1,7 +1,7 @@
 // `bpfq -l` against `bpftrace -l` run now on this machine, and USDT notes of a binary
 // built now with <sys/sdt.h> against `readelf -n`.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,35 @@ describe('listing equals bpftrace -l on this machine', needs('bpftrace', 'tracef
       assert.equal((error + warnings.join('\n')).trim(), theirs.stderr.trim());
     });
   }
+});
+
+describe('listing USDT probes of a process (-p) equals bpftrace', needs('bpftrace'), () => {
+  it('names the files through /proc/PID/root', async () => {
+    const host = new NodeHost();
+    const demo = `${HOST_FIXTURES}usdt-demo`;
+    const child = spawn(demo, ['100000', '20'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      const pid = child.pid;
+      assert.ok(pid);
+      for (const pattern of ['usdt:*', 'usdt:*:demo:args*', `usdt:${demo}:*`]) {
+        const theirs: SpawnSyncReturns<string> = spawnSync(
+          'bpftrace',
+          ['-l', pattern, '-p', String(pid)],
+          {
+            encoding: 'utf8',
+          },
+        );
+        const ours = listProbes(pattern, { pid }, host);
+        assert.ok(ours.includes(`/proc/${pid}/root`), pattern);
+        assert.equal(ours, theirs.stdout, pattern);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
 });
 
 describe('USDT notes of a binary built now', needs('cc'), () => {
