@@ -273,7 +273,8 @@ class ProbeResolver {
       return matches.map((f) => target(`${provider}:${f}`, { kind: provider, func: f, offset: 0 }));
     }
     this.listKernelFunctions();
-    if (this.kernelFunctions && !this.kernelFunctions.has(func)) {
+    // An empty list means the host cannot tell (no kprobe support listed): no warning.
+    if (this.kernelFunctions && this.kernelFunctions.size > 0 && !this.kernelFunctions.has(func)) {
       this.bag.report('notTraceable', ap.span, func);
     }
     const name = offset ? `${provider}:${func}+${offset}` : `${provider}:${func}`;

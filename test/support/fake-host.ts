@@ -214,6 +214,9 @@ const BINARIES: Record<string, FakeBinary> = {
   },
 };
 
+/** A file that exists but is not ELF: reading its symbols fails, as the real host does. */
+export const NOT_ELF = '/etc/hostname';
+
 const LIBRARY_NAMES: Record<string, string> = {
   libc: LIBC,
   'libc.so.6': LIBC,
@@ -261,12 +264,13 @@ export class FakeHost implements CompilerHost {
 
   resolveBinary(nameOrPath: string): string | undefined {
     this.calls.push('resolveBinary');
-    if (BINARIES[nameOrPath]) return nameOrPath;
+    if (BINARIES[nameOrPath] || nameOrPath === NOT_ELF) return nameOrPath;
     return LIBRARY_NAMES[nameOrPath];
   }
 
   elfSymbols(path: string): ElfSymbol[] {
     this.calls.push('elfSymbols');
+    if (path === NOT_ELF) throw new Error(`${path}: not an ELF file`);
     return BINARIES[path]?.symbols ?? [];
   }
 
