@@ -1,7 +1,9 @@
 // hist() and lhist(): bucket-index key parts decoded, trimmed and labelled as bpftrace 0.17
 // prints them in text and JSON (fixtures hist.bt and lhist.bt), and bpfq's full 64-bit range.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { SizedType } from '../../compiler/types.js';
 import {
   decodeMap,
@@ -142,5 +144,22 @@ describe('output: histograms match bpftrace 0.17', () => {
     };
     assert.equal(renderRecord('json', record), '{"type": "hist", "data": {"@l": []}}\n');
     assert.equal(renderRecord('text', record), '@l: \n\n');
+  });
+
+  it('computes bar lengths in single precision as 0.17 does (hist-bars.bt)', () => {
+    const source = readFileSync(
+      fileURLToPath(
+        new URL('../../../test/fixtures/bpftrace-output/hist-bars.bt', import.meta.url),
+      ),
+      'utf8',
+    );
+    const l = new KernelMap(userMap('@h', [], lhistT(0, 100, 1)));
+    let calls = 0;
+    for (const m of source.matchAll(/@h = lhist\((\d+), 0, 100, 1\);/g)) {
+      l.lhist(NONE, BigInt(m[1] ?? '0'), 0, 100, 1);
+      calls++;
+    }
+    assert.equal(calls, 1061);
+    assertFixture('hist-bars', exitDump([l]));
   });
 });
