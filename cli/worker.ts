@@ -1,7 +1,11 @@
 // `bpfq worker`: the privileged tracing worker of one node, against REDIS_URL (what the
 // worker container runs). SIGTERM stops taking jobs and interrupts running ones, which keep
 // their partial results.
-import { capabilityFacts, checkWorkerCapabilities, describeCapabilities } from '../worker/service/capabilities.js';
+import {
+  capabilityFacts,
+  checkWorkerCapabilities,
+  describeCapabilities,
+} from '../worker/service/capabilities.js';
 import { kernelRunner } from '../worker/service/kernel-runner.js';
 import { startWorker } from '../worker/service/worker.js';
 import type { Command } from './main.js';
