@@ -6,9 +6,10 @@
 //   clear, zero        {u64 id; u32 map}
 //   time               {u64 id; u32 time id}
 //   join               {u64 id; u64 join id; argCount strings of argSize bytes}
+//   helper_error       {u64 id; u64 error id; i32 return value}
 //   print_non_map      {u64 id; u64 print id; the value}
 import type { Artifact, FormatSpec, MapArtifact } from '../../compiler/artifact.js';
-import { cString, readUint, textOf } from './bytes.js';
+import { cString, readInt, readUint, textOf } from './bytes.js';
 import { printfArg, type DecodeEnv, decodeValue } from './decode-value.js';
 import { ASYNC_ACTION, type DecodeContext, type DecodedEvent } from './events.js';
 import { formatPrintf } from './printf.js';
@@ -68,6 +69,12 @@ export function decodeEvent(
       }
       return { kind: 'output', record: { type: 'join', text: parts.join(join.separator) } };
     }
+    case ASYNC_ACTION.helperError:
+      return {
+        kind: 'helper_error',
+        errorId: Number(readUint(bytes, 8, 8)),
+        retcode: Number(readInt(bytes, 16, 4, true)),
+      };
     case ASYNC_ACTION.printNonMap: {
       const type = artifact.printValue[Number(readUint(bytes, 8, 8))];
       if (type === undefined) throw new Error('print event with an unknown print id');

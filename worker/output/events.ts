@@ -39,7 +39,12 @@ export type DecodedEvent =
   /** system(): run the command (only with --unsafe) and emit its stdout as a `syscall` record. */
   | { kind: 'system'; command: string }
   /** cat(): read the file and emit its contents as a `cat` record. */
-  | { kind: 'cat'; path: string };
+  | { kind: 'cat'; path: string }
+  /**
+   * A helper failed (-k/-kk): `errorId` names the call site in code generation's table, which
+   * knows the helper and source position to build a `helper_error` record from.
+   */
+  | { kind: 'helper_error'; errorId: number; retcode: number };
 
 /** A kernel stack type as carried in the value: which stack map and how to print it. */
 export interface StackRef {
