@@ -254,6 +254,8 @@ class Submission {
           display?.output(text);
         },
         onLost: (n) => display?.note(`${n} output events lost`),
+        onRetry: (reason) =>
+          display?.note(`server unavailable (${reason}); retrying for up to a minute`),
         onFallback: (reason) => display?.note(`no live events (${reason}); polling`),
       });
     } catch (err) {

@@ -3,7 +3,7 @@
 // polling GET /v1/jobs/{id}. Either way the caller hears about status changes and, from
 // the stream, the program's printf lines as they arrive.
 import type { ApiClient } from './api-client.js';
-import { ApiError } from './errors.js';
+import { ApiError, ConnectionError } from './errors.js';
 import { isTerminal, type Job, type JobStatus } from './job.js';
 import { readServerEvents, type ServerEvent } from './sse.js';
 
@@ -16,6 +16,8 @@ export interface FollowOptions {
   onOutput(text: string): void;
   /** Called when the job reports output it had to drop (the `lost` event). */
   onLost?(events: number): void;
+  /** Called when the server stopped answering and the client keeps retrying. */
+  onRetry?(reason: string): void;
   /** Called once if the event stream could not be used, with the reason. */
   onFallback?(reason: string): void;
   /** Poll interval when there is no event stream. Default 1000 ms. */
@@ -73,7 +75,7 @@ async function followStream(
           last = update.status;
           // Fetch the whole job: events may carry only the status, and the caller wants
           // error details and timestamps.
-          const job = await client.job(id);
+          const job = await jobRetrying(client, id, options);
           options.onJob(job);
           if (isTerminal(job.status)) return { job };
         }
@@ -87,7 +89,7 @@ async function followStream(
       local.abort();
     }
     // The stream ended: either the job is done, or the connection was cut.
-    const job = await client.job(id);
+    const job = await jobRetrying(client, id, options);
     options.onJob(job);
     if (isTerminal(job.status)) return { job };
     return { reason: 'the event stream ended before the job did' };
@@ -144,13 +146,37 @@ async function poll(client: ApiClient, id: string, options: FollowOptions): Prom
   let last: JobStatus | undefined;
   for (;;) {
     if (options.signal.aborted) throw options.signal.reason;
-    const job = await client.job(id);
+    const job = await jobRetrying(client, id, options);
     if (job.status !== last) {
       last = job.status;
       options.onJob(job);
     }
     if (isTerminal(job.status)) return job;
     await sleep(interval, options.signal);
+  }
+}
+
+/** How long a server may stay unreachable while we wait (an API restart, a proxy blip). */
+const OUTAGE_MS = 60_000;
+
+/**
+ * GET the job, riding out a restarting server: connection failures and 5xx answers are
+ * retried every poll interval for up to a minute; anything else (401, 404) is final.
+ */
+async function jobRetrying(client: ApiClient, id: string, options: FollowOptions): Promise<Job> {
+  const since = Date.now();
+  let said = false;
+  for (;;) {
+    try {
+      return await client.job(id);
+    } catch (err) {
+      const transient =
+        err instanceof ConnectionError || (err instanceof ApiError && err.status >= 500);
+      if (!transient || Date.now() - since > OUTAGE_MS || options.signal.aborted) throw err;
+      if (!said) options.onRetry?.(err.message);
+      said = true;
+      await sleep(options.pollMs ?? 1000, options.signal);
+    }
   }
 }
 

@@ -318,6 +318,13 @@ describe('bpfq submit --wait: progress output', () => {
     assert.ok(server.requests.filter((q) => q.path === '/v1/jobs/job-1').length >= 1);
   });
 
+  it('rides out a server that answers 503 for a while', async () => {
+    const server = await start({ sse: false, unavailable: 2 });
+    const r = await submit(['-e', 'x', '--assert', '@errors == 1'], server);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /server unavailable \(redis down\); retrying for up to a minute/);
+  });
+
   it('propagates the exit status through bin/bpfq', async () => {
     const run = promisify(execFile);
     await assert.rejects(

@@ -24,6 +24,8 @@ export interface FakeApiOptions {
   /** Serve /events as SSE (default true); false answers 501. */
   sse?: boolean;
   stepMs?: number;
+  /** Answer this many GET /v1/jobs/job-1 with 503 first (a restarting server). */
+  unavailable?: number;
 }
 
 export interface Recorded {
@@ -121,7 +123,17 @@ export class FakeApi {
     }
     if (req.method === 'GET' && path === '/v1/jobs')
       return json(res, 200, { items: [this.job()], nextCursor: null });
-    if (path === '/v1/jobs/job-1' && req.method === 'GET') return json(res, 200, this.job());
+    if (path === '/v1/jobs/job-1' && req.method === 'GET') {
+      if ((this.options.unavailable ?? 0) > 0) {
+        this.options.unavailable = (this.options.unavailable ?? 0) - 1;
+        return problem(res, 503, {
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'redis down',
+        });
+      }
+      return json(res, 200, this.job());
+    }
     if (path === '/v1/jobs/job-1' && req.method === 'DELETE') {
       this.cancelled = true;
       return json(res, 202, this.job());
