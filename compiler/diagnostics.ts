@@ -49,7 +49,6 @@ export const catalog = {
   emptyProgram: e('E1010', () => 'no probes in the program'),
   invalidCDefinition: e('E1011', (why: string) => `invalid C definition: ${why}`),
   unsupportedPreprocessor: e('E1012', (what: string) => `unsupported preprocessor directive: ${what}`),
-  includeNotFound: e('E1013', (file: string) => `include file not found: ${file}`),
   unknownTypeInDefinition: e('E1014', (name: string) => `Unknown type in C definition: '${name}'`),
 
   // --- E2xxx: names and types
@@ -71,10 +70,6 @@ export const catalog = {
   fieldOnNonRecord: e(
     'E2008',
     (field: string, type: string) => `Can not access field '${field}' on expression of type '${type}'`,
-  ),
-  arrowOnNonPointer: e(
-    'E2009',
-    (type: string) => `Can not use '->' on expression of type '${type}'. Try using '.' instead`,
   ),
   varTypeMismatch: e(
     'E2010',
@@ -146,11 +141,6 @@ export const catalog = {
     'E2029',
     (name: string, what: string, got: string) => `${name}() expects a ${what} literal (${got} provided)`,
   ),
-  argType: e(
-    'E2030',
-    (name: string, want: string, position: string, got: string) =>
-      `${name}() expects ${want} as ${position} argument (${got} provided)`,
-  ),
   printfNotEnough: e(
     'E2031',
     (fn: string, got: number, want: number) =>
@@ -177,7 +167,6 @@ export const catalog = {
     'E2038',
     (min: string, max: string) => `lhist() min must be less than max (provided min ${min} and max ${max})`,
   ),
-  lhistNegative: e('E2039', (what: string) => `lhist() ${what} must be non-negative (provided ${what} value)`),
   lhistMismatch: e('E2040', () => 'Different lhist bounds in a single map unsupported'),
   loopJumpOutside: e('E2041', (what: string) => `${what} used outside of a loop`),
   unrollMin: e('E2042', () => 'unroll minimum value is 1'),
@@ -186,44 +175,22 @@ export const catalog = {
     'E2044',
     (n: number, value: string) => `$${n} used numerically but given "${value}". Try using str($${n}).`,
   ),
-  castUnknownType: e('E2045', (name: string) => `Cannot cast to "${name}"`),
   castInvalid: e('E2046', (from: string, to: string) => `Cannot cast from "${from}" to "${to}"`),
-  derefNonPointer: e('E2047', (type: string) => `Can not dereference type '${type}'`),
   unaryInvalid: e(
     'E2048',
     (op: string, type: string) => `The ${op} operator can not be used on expressions of type '${type}'`,
   ),
   conditionType: e('E2049', (what: string, type: string) => `Invalid condition in ${what}: ${type}`),
-  mapAsValue: e('E2050', (name: string) => `${name}: map used as a value without a key`),
   aggregateInExpression: e(
     'E2051',
     (name: string, type: string) => `${name}: a '${type}' map cannot be read in an expression in bpftrace 0.17`,
   ),
-  stringTooLong: e(
-    'E2052',
-    (fn: string, max: number) => `${fn}: string too long (maximum is ${max} bytes)`,
-  ),
-  notAMap: e('E2053', (fn: string, n: number) => `${fn}() expects a map as argument ${n}`),
-  mapWithoutKey: e('E2054', (fn: string) => `${fn}() expects a map element (with a key)`),
-  printUnsupported: e('E2055', (type: string) => `print() does not support values of type '${type}'`),
-  incDecTarget: e(
-    'E2056',
-    (op: string) => `The ${op} operator must be applied to a map or variable`,
-  ),
-  incDecType: e('E2057', (name: string, type: string) => `${name}: the ++/-- operators need an integer, found '${type}'`),
-  stringCompare: e('E2058', (op: string) => `The ${op} operator can not be used on strings`),
   invalidEnvValue: e('E2059', (name: string, why: string) => `${name}: ${why}`),
   callNotAllowed: e('E2060', (text: string) => text),
-  unknownType: e('E2061', (name: string) => `Unknown identifier: '${name}'`),
-  variableNoType: e('E2062', (name: string) => `Value of ${name} has no type`),
-  stackMode: e('E2063', (mode: string) => `${mode} is not a valid stack mode`),
   stackLimit: e('E2064', (fn: string, max: number) => `${fn}() limit must be between 1 and ${max}`),
-  assignNone: e('E2065', (target: string) => `Invalid value for assignment to ${target}: the expression has no value`),
-  returnValue: e('E2066', () => 'return takes no value in bpftrace 0.17'),
   symbolNotFound: e('E2067', (sym: string) => `Could not resolve symbol: ${sym}`),
   kernelSymbolNotFound: e('E2068', (sym: string) => `Failed to resolve kernel symbol: ${sym}`),
   invalidSignal: e('E2069', (sig: string) => `${sig} is not a valid signal`),
-  tooManyJoinArgs: e('E2070', () => 'join() only supports up to 16 arguments'),
   actionAsValue: e('E2071', (name: string) => `${name}() should not be used in an assignment or as a map key`),
   onlySupports: e(
     'E2072',
@@ -305,7 +272,6 @@ export const catalog = {
   duplicateSpecialProbe: e('E4009', (name: string) => `More than one ${name} probe defined`),
   softwareUnknown: e('E4010', (name: string) => `${name} is not a software probe`),
   hardwareUnknown: e('E4011', (name: string) => `${name} is not a hardware probe`),
-  kernelFunctionNotFound: e('E4012', (name: string) => `kernel function not found: ${name}`),
   offsetNotAllowed: e('E4013', () => 'Offset not allowed'),
   btfFunctionNotFound: e('E4014', (name: string) => `No BTF found for ${name}`),
   timeUnit: e('E4015', (unit: string) => `${unit} is not an accepted unit of time`),
@@ -318,7 +284,6 @@ export const catalog = {
   hostError: e('E4022', (probe: string, why: string) => `${probe}: ${why}`),
 
   // --- W: warnings
-  unusedAddrspace: w('W2001', () => 'Addrspace is not set'),
   mapTopDivIgnored: w(
     'W2002',
     () => "print()'s top and div arguments are ignored when used on stats() maps.",
@@ -328,8 +293,6 @@ export const catalog = {
     () =>
       'The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).',
   ),
-  unusedVariable: w('W2004', (name: string) => `Variable used before it was assigned: ${name}`),
-  signedShift: w('W2005', () => 'signed operands for shift'),
   notTraceable: w(
     'W4001',
     (func: string) =>

@@ -166,8 +166,10 @@ class Checker {
     if (s.target.kind === 'map') {
       const info = this.program.maps.get(s.target.name);
       if (!info) return;
-      if (!isAggregate(value) && s.value.kind === 'map' && isAggregate(s.value.type ?? { kind: 'none' })) {
-        this.report('aggregateInExpression', s.value.span, s.value.name, typeStr(s.value.type ?? { kind: 'none' }));
+      // An aggregation's value only comes from its function (count() ...), never from
+      // reading another map: 0.17 cannot read per-CPU aggregates in the kernel.
+      if (isAggregate(value) && s.value.kind !== 'call') {
+        this.report('aggregateInExpression', s.value.span, s.value.kind === 'map' ? s.value.name : 'value', typeStr(value));
         return;
       }
       const slot = storageType(value);
@@ -183,9 +185,11 @@ class Checker {
       return;
     }
     const have = this.probe?.variables.get(s.target.name);
-    if (isAggregate(value)) return; // reported where the call was checked
-    if (s.value.kind === 'map' && isAggregate(s.value.type ?? { kind: 'none' })) {
-      this.report('aggregateInExpression', s.value.span, s.value.name, typeStr(value));
+    if (isAggregate(value)) {
+      // count() and friends were reported where the call was checked.
+      if (s.value.kind !== 'call') {
+        this.report('aggregateInExpression', s.value.span, s.value.kind === 'map' ? s.value.name : 'value', typeStr(value));
+      }
       return;
     }
     if (!have) return;
