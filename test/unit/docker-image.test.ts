@@ -4,7 +4,8 @@
 // the entry point, OCI labels; and a .dockerignore that keeps local state out of the context.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -135,5 +136,68 @@ describe('docker/Dockerfile', () => {
     for (const p of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'openapi.yaml']) {
       assert.ok(!ignored.includes(p), `${p} must reach the build`);
     }
+  });
+});
+
+/** Every .ts file the image ships compiled: all top-level source folders but tests and benches. */
+function shippedSources(): string[] {
+  const skip = new Set([
+    'test',
+    'bench',
+    'node_modules',
+    'dist',
+    'docs',
+    'docker',
+    '.git',
+    '.ci',
+    '.bpfq',
+  ]);
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(`${root}${dir}`)) {
+      const rel = dir === '' ? name : `${dir}/${name}`;
+      if (dir === '' && (skip.has(name) || name.startsWith('.'))) continue;
+      if (statSync(`${root}${rel}`).isDirectory()) walk(rel);
+      else if (rel.endsWith('.ts') && !rel.endsWith('.d.ts') && rel.includes('/')) out.push(rel);
+    }
+  };
+  walk('');
+  return out;
+}
+
+describe('what the final stage ships', () => {
+  it('needs at run time only production dependencies, never tests or benchmarks', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const builtins = new Set(builtinModules);
+    const files = shippedSources();
+    assert.ok(
+      files.some((f) => f.startsWith('cli/')),
+      'found no sources',
+    );
+    const problems: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(`${root}${file}`, 'utf8');
+      // Value imports only: `import type` and `export type` vanish when compiled.
+      const specifiers = [
+        ...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'";]*?from\s+'([^']+)'/gm),
+        ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+        ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+      ].map((m) => m[1]!);
+      for (const spec of specifiers) {
+        if (spec.startsWith('.')) {
+          if (/(^|\/)(test|bench)\//.test(spec)) problems.push(`${file} imports ${spec}`);
+          continue;
+        }
+        const name = spec.startsWith('@')
+          ? spec.split('/').slice(0, 2).join('/')
+          : spec.split('/')[0]!;
+        if (spec.startsWith('node:') || builtins.has(name)) continue;
+        if (!(name in pkg.dependencies))
+          problems.push(`${file} imports ${spec}, not a production dependency`);
+      }
+    }
+    assert.deepEqual(problems, []);
   });
 });
