@@ -111,7 +111,7 @@ export class RegSet {
   union(other: RegSet): boolean {
     let changed = false;
     for (let k = 0; k < this.words.length; k++) {
-      const v = (this.words[k] ?? 0) | (other.words[k] ?? 0);
+      const v = ((this.words[k] ?? 0) | (other.words[k] ?? 0)) >>> 0;
       if (v !== this.words[k]) {
         this.words[k] = v;
         changed = true;
