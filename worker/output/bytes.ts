@@ -2,6 +2,20 @@
 // bpfq supports x86-64 and arm64 hosts, both little-endian).
 
 export function readUint(bytes: Uint8Array, offset: number, size: number): bigint {
+  if (offset + size <= bytes.length) {
+    // The common sizes in one read each: this runs for every map value of every CPU.
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    switch (size) {
+      case 8:
+        return dv.getBigUint64(offset, true);
+      case 4:
+        return BigInt(dv.getUint32(offset, true));
+      case 2:
+        return BigInt(dv.getUint16(offset, true));
+      case 1:
+        return BigInt(dv.getUint8(offset));
+    }
+  }
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);
   return v;

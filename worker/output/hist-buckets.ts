@@ -19,17 +19,42 @@ export function printedBuckets(value: HistValue, lhist: LhistBounds | undefined)
   const first = value.buckets[0];
   const last = value.buckets[value.buckets.length - 1];
   if (first === undefined || last === undefined) return [];
-  const counts = new Map(value.buckets.map(([i, c]) => [i, BigInt(c)]));
   const out: PrintedBucket[] = [];
+  let next = 0;
   for (let i = first[0]; i <= last[0]; i++) {
-    const count = counts.get(i) ?? 0n;
-    out.push({ ...(lhist ? lhistBucket(i, lhist) : histBucket(i)), count });
+    const bucket = value.buckets[next];
+    let count = 0n;
+    if (bucket !== undefined && bucket[0] === i) {
+      count = BigInt(bucket[1]);
+      next++;
+    }
+    out.push({ ...describe(i, lhist), count });
   }
   return out;
 }
 
+type Bounds = Omit<PrintedBucket, 'count'>;
+
+/** Labels and bounds by histogram shape and index: the same few for every key of a map. */
+const described = new Map<string, Bounds[]>();
+
+function describe(i: number, lhist: LhistBounds | undefined): Bounds {
+  const shape = lhist ? `${lhist.min}/${lhist.max}/${lhist.step}` : 'log2';
+  let table = described.get(shape);
+  if (table === undefined) {
+    table = [];
+    described.set(shape, table);
+  }
+  let d = table[i];
+  if (d === undefined) {
+    d = lhist ? lhistBucket(i, lhist) : histBucket(i);
+    table[i] = d;
+  }
+  return d;
+}
+
 /** hist: 0 = negative, 1 = zero, i >= 2 = [2^(i-2), 2^(i-1)). */
-function histBucket(i: number): Omit<PrintedBucket, 'count'> {
+function histBucket(i: number): Bounds {
   if (i === 0) return { label: '(..., 0)', min: undefined, max: -1n };
   if (i === 1) return { label: '[0]', min: 0n, max: 0n };
   if (i === 2) return { label: '[1]', min: 1n, max: 1n };
@@ -48,7 +73,7 @@ function powerLabel(p: number): string {
 }
 
 /** lhist: 0 = below min, 1..n = the steps, n + 1 = [max, ...), n = (max - min) / step. */
-function lhistBucket(i: number, b: LhistBounds): Omit<PrintedBucket, 'count'> {
+function lhistBucket(i: number, b: LhistBounds): Bounds {
   const steps = Math.floor((b.max - b.min) / b.step);
   if (i === 0)
     return { label: `(..., ${numberLabel(b.min)})`, min: undefined, max: BigInt(b.min) - 1n };
