@@ -9,6 +9,7 @@ import { sizeOf } from '../types.js';
 import { StackExhausted } from './emitter.js';
 import { CodegenError, ProbeLowering } from './lower-probe.js';
 import { codegenDiagnostic } from './messages.js';
+import { runPeephole } from './peephole.js';
 import { allocateRegisters } from './regalloc.js';
 import { runResources } from './resources.js';
 
@@ -49,7 +50,7 @@ export function runCodegen(program: CheckedProgram, host: CompilerHost, options:
         cpid: options.cpid ?? 0,
       });
       try {
-        const items = lowering.run();
+        const items = runPeephole(lowering.run());
         const e = lowering.e;
         const { items: allocated } = allocateRegisters(items, { spillSlot: () => e.spillSlot() });
         const encoded = encode(allocated);

@@ -763,7 +763,7 @@ export class ProbeLowering {
   }
 
   private probeRead(dst: Mem, size: number, addr: Reg, space: AddressSpace): void {
-    const fn: HelperName = space === 'user' ? 'probe_read_user' : space === 'kernel' ? 'probe_read_kernel' : 'probe_read';
+    const fn: HelperName = readHelper(space, false);
     this.helper(fn, [addressOf(this.e, dst), imm(size), addr]);
   }
 
@@ -1461,7 +1461,7 @@ export class ProbeLowering {
     const size = 16 + spec.argCount * spec.argSize;
     const pt = typeOf(arr);
     const space: AddressSpace = pt.kind === 'pointer' ? pt.space : 'none';
-    const str: HelperName = space === 'user' ? 'probe_read_user_str' : space === 'kernel' ? 'probe_read_kernel_str' : 'probe_read_str';
+    const str = readHelper(space, true);
     this.event(ASYNC_ACTION.join, size, (buf) => {
       storeImm(e, at(buf, 8), BigInt(id), 8);
       const base = this.fresh(arr);
@@ -1618,8 +1618,7 @@ export class ProbeLowering {
           return;
         }
         const space: AddressSpace = pt.kind === 'pointer' ? pt.space : 'none';
-        const fn: HelperName =
-          space === 'user' ? 'probe_read_user_str' : space === 'kernel' ? 'probe_read_kernel_str' : 'probe_read_str';
+        const fn = readHelper(space, true);
         zero(e, dst, size);
         const addr = this.toReg(this.scalar(p));
         const lenArg = x.args[1];
@@ -1710,6 +1709,17 @@ export class ProbeLowering {
         throw new CodegenError(x.nameSpan, `${x.name}() is not supported by bpfq`);
     }
   }
+}
+
+/**
+ * The probe-read helper for an address space. User pointers use the _user helpers; anything
+ * else uses the original bpf_probe_read(_str), which on x86-64 reads kernel memory and falls
+ * back to user memory (as bpftrace 0.17 does): type information does not always say which
+ * space a pointer is in (tracepoint `char *` fields of syscalls point to user memory).
+ */
+function readHelper(space: AddressSpace, str: boolean): HelperName {
+  if (space === 'user') return str ? 'probe_read_user_str' : 'probe_read_user';
+  return str ? 'probe_read_str' : 'probe_read';
 }
 
 function isOperand(x: Expr | Operand): x is Operand {
