@@ -295,12 +295,12 @@ class Submission {
     let records: unknown[] = [];
     try {
       if (this.options.format === 'text') {
-        const text = await this.client.resultText(job.id);
+        const text = await resultSoon(() => this.client.resultText(job.id));
         this.io.stdout.write(text);
         this.log = text;
       }
       if (this.options.format === 'json' || this.options.assertions.length > 0) {
-        const result = await this.client.resultJson(job.id);
+        const result = await resultSoon(() => this.client.resultJson(job.id));
         if (this.options.format === 'json')
           this.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         records = recordsOf(result);
@@ -429,6 +429,21 @@ function elapsedSeconds(job: Job): number {
   if (!job.startedAt || !job.finishedAt) return 0;
   const ms = Date.parse(job.finishedAt) - Date.parse(job.startedAt);
   return Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0;
+}
+
+/**
+ * Fetches a finished job's result, allowing for a store that lags the status by a moment:
+ * the API answers 409 while a job has no result yet.
+ */
+async function resultSoon<T>(fetchResult: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchResult();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409) || attempt >= 10) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
 }
 
 async function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
