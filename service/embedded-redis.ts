@@ -79,6 +79,20 @@ function configText(dataDir: string, port: number, password: string, fsync: stri
   ].join('\n');
 }
 
+/** The same password across restarts, so clients that survive a restart reconnect. */
+function persistentPassword(dataDir: string): string {
+  const file = join(dataDir, 'redis.password');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length > 0) return existing;
+  } catch {
+    // first start
+  }
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
 function logTail(dataDir: string): string {
   try {
     return readFileSync(join(dataDir, 'redis.log'), 'utf8').trim().split('\n').slice(-5).join('\n');
@@ -120,8 +134,8 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
   const dataDir = resolve(options.dataDir ?? '.bpfq');
   const binary = options.binary ?? 'redis-server';
   const port = options.port ?? (await freePort());
-  const password = randomBytes(18).toString('base64url');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const password = persistentPassword(dataDir);
   const configPath = join(dataDir, 'redis.conf');
   writeFileSync(configPath, configText(dataDir, port, password, options.appendfsync ?? 'always'), {
     mode: 0o600,
