@@ -145,8 +145,9 @@ export function printfArg(
     case 'stats':
     case 'hist':
     case 'lhist':
+      return { kind: 'int', v: readUint(bytes, offset, 8) };
     case 'none':
-      return { kind: 'int', v: type.kind === 'none' ? 0n : readUint(bytes, offset, 8) };
+      return { kind: 'int', v: 0n };
     case 'buffer':
       return { kind: 'buf', bytes: bufferBytes(type.size, bytes, offset) };
     default:
