@@ -7,6 +7,7 @@ import type { Keys } from './keys.js';
 
 export type JobEvent =
   | { event: 'status'; data: { status: JobStatus; at: string; error?: string } }
+  | { event: 'attached'; data: { probes: number; at: string } }
   | { event: 'printf'; data: { text: string } }
   | { event: 'lost'; data: { events: number } }
   | { event: 'result'; data: { status: JobStatus; truncated: boolean; interrupted: boolean } };

@@ -81,7 +81,8 @@ export interface paths {
     };
     /**
      * The job's events as Server-Sent Events
-     * @description Events `status` (a status change), `printf` (output text as it arrives), `lost`
+     * @description Events `status` (a status change), `attached` (every probe is attached: tracing has
+     *     begun), `printf` (output text as it arrives), `lost`
      *     (output dropped because the job printed faster than it could be stored) and
      *     `result` (the result is stored; the stream then ends). A client that connects late, or
      *     reconnects with `Last-Event-ID`, first receives what it missed. Each event's `data` is
@@ -456,6 +457,11 @@ export interface components {
       /** Format: date-time */
       at: string;
       error?: string;
+    };
+    JobEventAttached: {
+      probes: number;
+      /** Format: date-time */
+      at: string;
     };
     JobEventPrintf: {
       text: string;

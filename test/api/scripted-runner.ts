@@ -18,6 +18,7 @@ export function scriptedRunner(o: ScriptedRunnerOptions = {}): JobRunner {
       o.runs?.push(request);
       const started = Date.now();
       hooks.onOutput({ type: 'attached_probes', probes: 1 });
+      hooks.onAttached(1);
       for (const line of o.lines ?? []) {
         if (hooks.signal.aborted) break;
         hooks.onOutput({ type: 'printf', text: line });

@@ -119,17 +119,17 @@ describe('worker flow', needs('redis-server'), () => {
     assert.equal(end.status, 200);
     assert.match(end.contentType ?? '', /^text\/event-stream/);
     const names = live.events.map((e) => (e.event === 'status' ? `status:${(e.data as { status: string }).status}` : e.event));
-    assert.deepEqual(names, ['status:queued', 'status:running', 'printf', 'printf', 'printf', 'result', 'status:completed']);
+    assert.deepEqual(names, ['status:queued', 'status:running', 'attached', 'printf', 'printf', 'printf', 'result', 'status:completed']);
     assert.deepEqual(live.events.filter((e) => e.event === 'printf').map((e) => (e.data as { text: string }).text), ['one\n', 'two\n', 'three\n']);
 
     // A late client gets the backlog; one resuming with Last-Event-ID gets only what followed.
     const late = readSse(`${base}/v1/jobs/${created.id}/events`, token);
     await late.done;
     assert.deepEqual(late.events.map((e) => e.id), live.events.map((e) => e.id));
-    const third = live.events[2]!.id!;
+    const third = live.events[3]!.id!;
     const resumed = readSse(`${base}/v1/jobs/${created.id}/events`, token, { 'Last-Event-ID': third });
     await resumed.done;
-    assert.deepEqual(resumed.events.map((e) => e.id), live.events.slice(3).map((e) => e.id));
+    assert.deepEqual(resumed.events.map((e) => e.id), live.events.slice(4).map((e) => e.id));
   });
 
   it('cancels a running job within a second; it keeps its partial result', async () => {

@@ -1,9 +1,27 @@
-// Compiles a job's program on this node. Compile errors fail the job for good, with the
-// diagnostics (line, column, message) stored so the API can show them.
+// Compiles a job's program on this node (its tracepoints, BTF and binaries). Compile errors
+// fail the job for good, with the diagnostics (line, column, message) stored so the API can
+// show them. A job with a pid gets the in-kernel pid filter (pid-filter.ts).
 import type { Artifact } from '../../compiler/artifact.js';
 import type { CompilerHost } from '../../compiler/host.js';
+import { compile } from '../../compiler/index.js';
 import { TraceFailure, type TraceRequest } from './job-runner.js';
+import { filterByPid } from './pid-filter.js';
 
-export function compileJob(_request: TraceRequest, _host: CompilerHost): Artifact {
-  throw new TraceFailure({ kind: 'not-supported' }, 'the compiler is not available in this build', true);
+export function compileJob(request: TraceRequest, host: CompilerHost): Artifact {
+  const result = compile(
+    { name: 'stdin', text: request.program },
+    { params: request.params, ...(request.pid === null ? {} : { pid: request.pid }) },
+    host,
+  );
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (result.artifact === undefined || errors.length > 0) {
+    const diagnostics = errors.map((d) => ({ line: d.span.line, column: d.span.column, message: d.message }));
+    const first = diagnostics[0];
+    throw new TraceFailure(
+      { kind: 'compile', diagnostics },
+      first === undefined ? 'the program does not compile' : `stdin:${first.line}:${first.column}: ${first.message}`,
+      true,
+    );
+  }
+  return request.pid === null ? result.artifact : filterByPid(result.artifact, request.pid);
 }

@@ -19,6 +19,8 @@ export interface TraceHooks {
   signal: AbortSignal;
   /** Every output record as it happens, in order. */
   onOutput(record: OutputRecord): void;
+  /** Every probe is attached: what the job traces is now being traced. */
+  onAttached(probes: number): void;
 }
 
 export interface TraceOutcome {

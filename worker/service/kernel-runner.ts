@@ -27,12 +27,23 @@ export function kernelRunner(): JobRunner {
   return {
     async run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome> {
       const artifact = compileJob(request, host);
+      let settled = false;
       try {
         const result = await runSession(artifact, {
           durationMs: request.durationSeconds * 1000,
           ...(request.pid === null ? {} : { pid: request.pid }),
           signal: hooks.signal,
-          onOutput: hooks.onOutput,
+          onOutput: (record) => {
+            hooks.onOutput(record);
+            // runSession emits attached_probes, then loads, runs BEGIN and attaches every
+            // probe without yielding to the event loop; so the next macrotask runs once all
+            // are attached (or after the session failed, which `settled` tells).
+            if (record.type === 'attached_probes') {
+              setImmediate(() => {
+                if (!settled) hooks.onAttached(record.probes);
+              });
+            }
+          },
           // The processor keeps records itself, within the result budget.
           keepRecords: false,
         });
@@ -44,6 +55,8 @@ export function kernelRunner(): JobRunner {
         };
       } catch (err) {
         throw classify(err);
+      } finally {
+        settled = true;
       }
     },
     async listProbes(search: string): Promise<string[]> {

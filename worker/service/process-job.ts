@@ -125,6 +125,12 @@ export class JobProcessor implements RunningJobs {
           },
           {
             signal: controller.signal,
+            onAttached: (probes) => {
+              const at = new Date().toISOString();
+              liveChain = liveChain.then(() =>
+                appendEvent(redis, keys, id, { event: 'attached', data: { probes, at } }).catch(() => undefined),
+              );
+            },
             onOutput: (r) => {
               const live = collector.add(r);
               const text = live ? recordText(r) : undefined;
