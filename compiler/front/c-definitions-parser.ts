@@ -60,7 +60,16 @@ const BASE_INTS: Record<string, { size: 1 | 2 | 4 | 8; signed: boolean }> = {
   sector_t: { size: 8, signed: false },
 };
 
-const QUALIFIERS = new Set(['const', 'volatile', 'static', 'extern', 'register', 'inline', 'restrict', '__restrict']);
+const QUALIFIERS = new Set([
+  'const',
+  'volatile',
+  'static',
+  'extern',
+  'register',
+  'inline',
+  'restrict',
+  '__restrict',
+]);
 
 /** Alignment of a type under x86-64 rules. */
 export function alignOf(t: SizedType): number {
@@ -245,7 +254,12 @@ class CParser {
     }
     this.take(); // }
     if (keyword === 'struct') size = Math.ceil(bitPos / 8);
-    const record: RecordType = { kind: 'record', name: full, size: alignUp(size, maxAlign), fields };
+    const record: RecordType = {
+      kind: 'record',
+      name: full,
+      size: alignUp(size, maxAlign),
+      fields,
+    };
     if (name) this.defs.records.set(full, record);
     return record;
   }

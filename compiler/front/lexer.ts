@@ -30,11 +30,51 @@ export interface Token {
 
 // Longest first so that `<<=` wins over `<<` and `<`.
 const PUNCTUATORS = [
-  '<<=', '>>=',
-  '->', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '==', '!=', '<=', '>=',
-  '&&', '||', '<<', '>>',
-  '+', '-', '*', '/', '%', '&', '|', '^', '!', '~', '<', '>', '=', '?', ':', ';', ',', '.',
-  '(', ')', '{', '}', '[', ']',
+  '<<=',
+  '>>=',
+  '->',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '<<',
+  '>>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '!',
+  '~',
+  '<',
+  '>',
+  '=',
+  '?',
+  ':',
+  ';',
+  ',',
+  '.',
+  '(',
+  ')',
+  '{',
+  '}',
+  '[',
+  ']',
 ];
 
 const MAX_U64 = (1n << 64n) - 1n;
@@ -50,7 +90,22 @@ function isDigit(c: string | undefined): boolean {
 }
 
 /** Characters an attach point may contain besides letters and digits. */
-const ATTACH_CHARS = new Set(['_', '-', '.', '/', '*', ':', '+', '#', '@', '?', '[', ']', '$', '"']);
+const ATTACH_CHARS = new Set([
+  '_',
+  '-',
+  '.',
+  '/',
+  '*',
+  ':',
+  '+',
+  '#',
+  '@',
+  '?',
+  '[',
+  ']',
+  '$',
+  '"',
+]);
 
 export class Lexer {
   private pos = 0;
@@ -105,7 +160,10 @@ export class Lexer {
         const m = this.mark();
         this.advance();
         this.advance();
-        while (this.pos < this.text.length && !(this.peekChar() === '*' && this.peekChar(1) === '/')) {
+        while (
+          this.pos < this.text.length &&
+          !(this.peekChar() === '*' && this.peekChar(1) === '/')
+        ) {
           this.advance();
         }
         if (this.pos >= this.text.length) {
@@ -257,7 +315,9 @@ export class Lexer {
     } else if (/^0[0-7]+$/.test(text)) {
       value = BigInt('0o' + text.slice(1));
     } else if (
-      (match = /^([0-9]+(?:_[0-9]+)*)(?:e([0-9]+))?(?:[uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])$/.exec(text))
+      (match = /^([0-9]+(?:_[0-9]+)*)(?:e([0-9]+))?(?:[uU]?(?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU])$/.exec(
+        text,
+      ))
     ) {
       const digits = (match[1] ?? '0').replace(/_/g, '');
       if (digits.length > 1 && digits.startsWith('0')) return bad();

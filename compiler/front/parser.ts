@@ -84,7 +84,6 @@ export const INTEGER_TYPE_NAMES = new Set([
 
 const MAX_DEFINE_DEPTH = 16;
 
-
 function describe(tok: Token): string {
   switch (tok.kind) {
     case 'eof':
@@ -154,7 +153,11 @@ class Parser {
       if (sub.errors.length > 0 || t.kind === 'eof') break;
       // The expansion's tokens all point at the name in the program text.
       const placed: Token = { ...t, span: use.span };
-      if (placed.kind === 'ident' && this.cdefs.defines.has(placed.text) && placed.text !== use.text) {
+      if (
+        placed.kind === 'ident' &&
+        this.cdefs.defines.has(placed.text) &&
+        placed.text !== use.text
+      ) {
         out.push(...this.expandDefine(placed, depth + 1));
       } else {
         out.push(placed);
@@ -378,7 +381,10 @@ class Parser {
 
   private simpleStatement(): Statement {
     const t = this.la(0);
-    if (t.kind === 'ident' && (t.text === 'break' || t.text === 'continue' || t.text === 'return')) {
+    if (
+      t.kind === 'ident' &&
+      (t.text === 'break' || t.text === 'continue' || t.text === 'return')
+    ) {
       this.take();
       return { kind: t.text, span: t.span };
     }
@@ -498,7 +504,8 @@ class Parser {
         after.kind === 'var' ||
         after.kind === 'map' ||
         after.kind === 'param' ||
-        (after.kind === 'punct' && (after.text === '(' || after.text === '!' || after.text === '~'));
+        (after.kind === 'punct' &&
+          (after.text === '(' || after.text === '!' || after.text === '~'));
       if (!startsOperand) return undefined;
     }
     const open = this.take();
@@ -565,11 +572,22 @@ class Parser {
         this.take();
         const f = this.take();
         if (t.text === '.' && f.kind === 'int') {
-          e = { kind: 'tupleAccess', base: e, index: Number(f.int ?? 0n), span: join(e.span, f.span) };
+          e = {
+            kind: 'tupleAccess',
+            base: e,
+            index: Number(f.int ?? 0n),
+            span: join(e.span, f.span),
+          };
           continue;
         }
         if (f.kind !== 'ident') this.unexpected(f, 'identifier');
-        e = { kind: 'field', base: e, field: f.text, arrow: t.text === '->', span: join(e.span, f.span) };
+        e = {
+          kind: 'field',
+          base: e,
+          field: f.text,
+          arrow: t.text === '->',
+          span: join(e.span, f.span),
+        };
         continue;
       }
       if (t.text === '[') {
@@ -643,7 +661,9 @@ class Parser {
       const looksLikeType =
         n > 0 &&
         this.isPunct(')', n) &&
-        (n > 1 || this.isTypeName(this.la(0).text) || ['struct', 'union', 'enum'].includes(this.la(0).text));
+        (n > 1 ||
+          this.isTypeName(this.la(0).text) ||
+          ['struct', 'union', 'enum'].includes(this.la(0).text));
       let arg: { kind: 'type'; typeName: TypeName } | { kind: 'expr'; expr: Expr };
       if (looksLikeType) {
         arg = { kind: 'type', typeName: this.typeName() };
@@ -676,7 +696,13 @@ class Parser {
     }
     this.parenDepth--;
     const close = this.expectPunct(')');
-    return { kind: 'call', name: name.text, args, nameSpan: name.span, span: join(name.span, close.span) };
+    return {
+      kind: 'call',
+      name: name.text,
+      args,
+      nameSpan: name.span,
+      span: join(name.span, close.span),
+    };
   }
 
   private parenOrTuple(open: Token): Expr {

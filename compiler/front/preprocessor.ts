@@ -39,7 +39,8 @@ export function applyPreprocessor(
       const def = /^!?\s*defined\s*\(?\s*(\w+)\s*\)?$/.exec(rest);
       let taken: boolean;
       if (rest === '0' || rest === '1') taken = rest === '1';
-      else if (def) taken = rest.startsWith('!') ? !isDefined(def[1] ?? '') : isDefined(def[1] ?? '');
+      else if (def)
+        taken = rest.startsWith('!') ? !isDefined(def[1] ?? '') : isDefined(def[1] ?? '');
       else return `#if ${rest}`;
       state.conditions.push({ taken, seenElse: false });
       return undefined;

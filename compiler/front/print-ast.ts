@@ -90,7 +90,8 @@ function exprLines(e: Expr, depth: number, out: string[]): void {
     case 'sizeof':
       line(`sizeof${e.size !== undefined ? ` = ${e.size}` : ''}`);
       if (e.arg.kind === 'expr') kids(e.arg.expr);
-      else out.push(`${pad} type: ${e.arg.typeName.name}${' *'.repeat(e.arg.typeName.pointerDepth)}`);
+      else
+        out.push(`${pad} type: ${e.arg.typeName.name}${' *'.repeat(e.arg.typeName.pointerDepth)}`);
       return;
     default:
       assertNever(e, 'expression');

@@ -27,7 +27,12 @@ export function cTypeToSized(ct: CType, space: AddressSpace = 'kernel', depth = 
     case 'int':
     case 'enum':
       if (ct.size > 8) {
-        return { kind: 'array', elem: { kind: 'int', size: 1, signed: false }, count: ct.size, size: ct.size };
+        return {
+          kind: 'array',
+          elem: { kind: 'int', size: 1, signed: false },
+          count: ct.size,
+          size: ct.size,
+        };
       }
       return { kind: 'int', size: intSize(ct.size), signed: ct.signed };
     case 'ptr': {
@@ -53,7 +58,11 @@ export function cTypeToSized(ct: CType, space: AddressSpace = 'kernel', depth = 
       const name = `${ct.kind} ${ct.name}`;
       if (depth <= 0) return recordRef(name, ct.size);
       const fields: RecordField[] = ct.fields.map((f) => {
-        const rf: RecordField = { name: f.name, offset: f.offset, type: cTypeToSized(f.type, space, depth - 1) };
+        const rf: RecordField = {
+          name: f.name,
+          offset: f.offset,
+          type: cTypeToSized(f.type, space, depth - 1),
+        };
         if (f.bitSize !== undefined) {
           rf.bitSize = f.bitSize;
           rf.bitOffset = f.bitOffset ?? 0;
@@ -119,7 +128,11 @@ export function lookupRecord(
 }
 
 /** A named non-record type (typedef or base type) from the script or BTF. */
-export function lookupNamedType(name: string, defs: CDefinitions, host: CompilerHost): SizedType | undefined {
+export function lookupNamedType(
+  name: string,
+  defs: CDefinitions,
+  host: CompilerHost,
+): SizedType | undefined {
   const td = defs.typedefs.get(name);
   if (td) return td;
   let ct: CType | undefined;
@@ -151,13 +164,21 @@ export function tracepointRecord(
     out.push({ name: f.name, offset: f.offset, type });
     size = Math.max(size, f.offset + f.size);
   }
-  return { record: { kind: 'record', name: `struct _tracepoint_${category}_${event}`, size, fields: out }, dataLoc };
+  return {
+    record: { kind: 'record', name: `struct _tracepoint_${category}_${event}`, size, fields: out },
+    dataLoc,
+  };
 }
 
 function tracepointFieldType(f: TracepointField): SizedType {
-  const text = f.typeText.replace(/\b(const|volatile)\b/g, '').replace(/\s+/g, ' ').trim();
+  const text = f.typeText
+    .replace(/\b(const|volatile)\b/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (f.dataLoc) {
-    const base = /char/.test(text) ? { kind: 'int' as const, size: 1 as const, signed: true } : { kind: 'int' as const, size: 1 as const, signed: false };
+    const base = /char/.test(text)
+      ? { kind: 'int' as const, size: 1 as const, signed: true }
+      : { kind: 'int' as const, size: 1 as const, signed: false };
     return { kind: 'pointer', target: base, space: 'kernel' };
   }
   const arr = /^(.*?)\s*\[(\d*)\]$/.exec(text);
@@ -179,7 +200,8 @@ function tracepointFieldType(f: TracepointField): SizedType {
   if (text.endsWith('*')) {
     const base = text.slice(0, -1).trim();
     let target: SizedType = { kind: 'none' };
-    if (/^(unsigned )?char$/.test(base)) target = { kind: 'int', size: 1, signed: !base.startsWith('unsigned') };
+    if (/^(unsigned )?char$/.test(base))
+      target = { kind: 'int', size: 1, signed: !base.startsWith('unsigned') };
     else if (/^struct \w+$/.test(base) || /^union \w+$/.test(base)) target = recordRef(base, 0);
     // 0.17 kept pointer fields as 64-bit values whose target came from the C type text.
     return { kind: 'pointer', target, space: 'kernel' };

@@ -29,21 +29,77 @@ import { parseFormat, type FormatSpecifier } from './printf-format.js';
 type Use = 'statement' | 'value' | 'mapValue' | 'format';
 
 const X86_REGISTERS = new Set([
-  'r15', 'r14', 'r13', 'r12', 'bp', 'bx', 'r11', 'r10', 'r9', 'r8', 'ax', 'cx', 'dx', 'si', 'di',
-  'orig_ax', 'ip', 'cs', 'flags', 'sp', 'ss',
+  'r15',
+  'r14',
+  'r13',
+  'r12',
+  'bp',
+  'bx',
+  'r11',
+  'r10',
+  'r9',
+  'r8',
+  'ax',
+  'cx',
+  'dx',
+  'si',
+  'di',
+  'orig_ax',
+  'ip',
+  'cs',
+  'flags',
+  'sp',
+  'ss',
 ]);
 
 const SIGNALS = new Set([
-  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL',
-  'SIGUSR1', 'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD',
-  'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ',
-  'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS',
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGKILL',
+  'SIGUSR1',
+  'SIGSEGV',
+  'SIGUSR2',
+  'SIGPIPE',
+  'SIGALRM',
+  'SIGTERM',
+  'SIGSTKFLT',
+  'SIGCHLD',
+  'SIGCONT',
+  'SIGSTOP',
+  'SIGTSTP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGURG',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGVTALRM',
+  'SIGPROF',
+  'SIGWINCH',
+  'SIGIO',
+  'SIGPWR',
+  'SIGSYS',
 ]);
 
 /** Types printf's %s accepts besides strings: everything user space turns into text. */
 const TEXT_KINDS = new Set<SizedType['kind']>([
-  'string', 'ksym', 'usym', 'kstack', 'ustack', 'username', 'probe', 'inet', 'timestamp',
-  'strerror', 'cgroup_path', 'mac_address',
+  'string',
+  'ksym',
+  'usym',
+  'kstack',
+  'ustack',
+  'username',
+  'probe',
+  'inet',
+  'timestamp',
+  'strerror',
+  'cgroup_path',
+  'mac_address',
 ]);
 
 const MAX_PRINTF_ARGS = 32;
@@ -51,10 +107,6 @@ const MAX_PRINTF_ARGS = 32;
 function printfKind(t: SizedType): string {
   if (TEXT_KINDS.has(t.kind)) return 'string';
   return kindStr(t);
-}
-
-function isMapWithoutKeys(e: Expr): e is MapRef {
-  return e.kind === 'map' && e.keys.length === 0;
 }
 
 function literalInt(e: Expr | undefined): bigint | undefined {
@@ -93,7 +145,8 @@ class Checker {
       this.probe = p;
       if (p.predicate) {
         const t = this.expr(p.predicate, 'value');
-        if (t.kind !== 'none' && !isIntLike(t)) this.report('predicateType', p.predicate.span, kindStr(t));
+        if (t.kind !== 'none' && !isIntLike(t))
+          this.report('predicateType', p.predicate.span, kindStr(t));
       }
       this.statements(p.body);
     }
@@ -110,7 +163,8 @@ class Checker {
   private condition(e: Expr, what: string): void {
     const before = this.errorCount();
     const t = this.expr(e, 'value');
-    if (this.errorCount() === before && !isIntLike(t)) this.report('conditionType', e.span, what, kindStr(t));
+    if (this.errorCount() === before && !isIntLike(t))
+      this.report('conditionType', e.span, what, kindStr(t));
   }
 
   private statement(s: Statement): void {
@@ -133,7 +187,14 @@ class Checker {
       case 'unroll': {
         this.expr(s.countExpr, 'value');
         const n = literalInt(s.countExpr);
-        if (n === undefined) this.report('expectsLiteral', s.countExpr.span, 'unroll', 'integer', kindStr(s.countExpr.type ?? { kind: 'none' }));
+        if (n === undefined)
+          this.report(
+            'expectsLiteral',
+            s.countExpr.span,
+            'unroll',
+            'integer',
+            kindStr(s.countExpr.type ?? { kind: 'none' }),
+          );
         else if (n < 1n) this.report('unrollMin', s.headSpan ?? s.span);
         else if (n > 100n) this.report('unrollMax', s.headSpan ?? s.span);
         this.statements(s.body);
@@ -169,16 +230,31 @@ class Checker {
       // An aggregation's value only comes from its function (count() ...), never from
       // reading another map: 0.17 cannot read per-CPU aggregates in the kernel.
       if (isAggregate(value) && s.value.kind !== 'call') {
-        this.report('aggregateInExpression', s.value.span, s.value.kind === 'map' ? s.value.name : 'value', typeStr(value));
+        this.report(
+          'aggregateInExpression',
+          s.value.span,
+          s.value.kind === 'map' ? s.value.name : 'value',
+          typeStr(value),
+        );
         return;
       }
       const slot = storageType(value);
       if (info.value.kind === 'tuple' && slot.kind === 'tuple' && !compatible(info.value, slot)) {
         this.report('tupleMismatch', s.opSpan, typeStr(info.value), typeStr(slot));
       } else if (!compatible(info.value, slot)) {
-        this.report('mapTypeMismatch', s.target.span, s.target.name, typeStr(slot), typeStr(info.value));
+        this.report(
+          'mapTypeMismatch',
+          s.target.span,
+          s.target.name,
+          typeStr(slot),
+          typeStr(info.value),
+        );
       } else if (info.value.kind === 'lhist' && slot.kind === 'lhist') {
-        if (info.value.min !== slot.min || info.value.max !== slot.max || info.value.step !== slot.step) {
+        if (
+          info.value.min !== slot.min ||
+          info.value.max !== slot.max ||
+          info.value.step !== slot.step
+        ) {
           this.report('lhistMismatch', s.value.span);
         }
       }
@@ -188,7 +264,12 @@ class Checker {
     if (isAggregate(value)) {
       // count() and friends were reported where the call was checked.
       if (s.value.kind !== 'call') {
-        this.report('aggregateInExpression', s.value.span, s.value.kind === 'map' ? s.value.name : 'value', typeStr(value));
+        this.report(
+          'aggregateInExpression',
+          s.value.span,
+          s.value.kind === 'map' ? s.value.name : 'value',
+          typeStr(value),
+        );
       }
       return;
     }
@@ -265,12 +346,18 @@ class Checker {
         if (isIntLike(l) && isIntLike(r)) return t;
         if (l.kind === 'string' && r.kind === 'string') {
           if (e.op !== '==' && e.op !== '!=') {
-            if (['<', '<=', '>', '>='].includes(e.op)) this.report('comparisonOperands', e.span, e.op, typeStr(l), typeStr(r));
+            if (['<', '<=', '>', '>='].includes(e.op))
+              this.report('comparisonOperands', e.span, e.op, typeStr(l), typeStr(r));
             else this.report('binopMismatch', e.span, e.op, typeStr(l), typeStr(r));
           }
           return t;
         }
-        if ((e.op === '==' || e.op === '!=') && l.kind === r.kind && (l.kind === 'array' || l.kind === 'tuple') && compatible(l, r)) {
+        if (
+          (e.op === '==' || e.op === '!=') &&
+          l.kind === r.kind &&
+          (l.kind === 'array' || l.kind === 'tuple') &&
+          compatible(l, r)
+        ) {
           return t;
         }
         this.report('binopMismatch', e.span, e.op, typeStr(l), typeStr(r));
@@ -293,7 +380,8 @@ class Checker {
       case 'incdec': {
         if (e.target.kind === 'map') this.mapKeys(e.target);
         const tt = e.target.type ?? { kind: 'none' };
-        if (tt.kind !== 'none' && !isIntLike(tt)) this.report('unaryInvalid', e.span, e.op, typeStr(tt));
+        if (tt.kind !== 'none' && !isIntLike(tt))
+          this.report('unaryInvalid', e.span, e.op, typeStr(tt));
         return t;
       }
       case 'ternary': {
@@ -314,7 +402,8 @@ class Checker {
         if (e.arrow) {
           // bpftrace's wording for `->` on a record value: it tried to dereference it.
           if (base.kind === 'record') this.report('derefRecord', e.span, base.name);
-          else if (base.kind === 'pointer') this.report('fieldOnNonRecord', e.span, e.field, typeStr(base.target));
+          else if (base.kind === 'pointer')
+            this.report('fieldOnNonRecord', e.span, e.field, typeStr(base.target));
           else this.report('fieldOnNonRecord', e.span, e.field, typeStr(base));
         } else if (base.kind === 'pointer' && base.target.kind === 'record') {
           this.report('fieldOnPointer', e.span, e.field, typeStr(base));
@@ -345,7 +434,13 @@ class Checker {
       case 'tuple': {
         for (const x of e.elems) {
           const xt = this.expr(x, 'value');
-          if (isAggregate(xt)) this.report('aggregateInExpression', x.span, x.kind === 'map' ? x.name : 'value', typeStr(xt));
+          if (isAggregate(xt))
+            this.report(
+              'aggregateInExpression',
+              x.span,
+              x.kind === 'map' ? x.name : 'value',
+              typeStr(xt),
+            );
         }
         return t;
       }
@@ -353,8 +448,10 @@ class Checker {
         const before = this.errorCount();
         const base = this.expr(e.base, 'value');
         if (this.errorCount() !== before) return t;
-        if (base.kind !== 'tuple') this.report('tupleIndexOnNonTuple', e.span, e.index, typeStr(base));
-        else if (e.index >= base.fields.length) this.report('tupleIndex', e.span, e.index, base.fields.length);
+        if (base.kind !== 'tuple')
+          this.report('tupleIndexOnNonTuple', e.span, e.index, typeStr(base));
+        else if (e.index >= base.fields.length)
+          this.report('tupleIndex', e.span, e.index, base.fields.length);
         return t;
       }
       case 'cast': {
@@ -362,7 +459,11 @@ class Checker {
         const o = this.expr(e.operand, 'value');
         if (this.errorCount() !== before || t.kind === 'none') return t;
         // bpftrace points at `(type)`.
-        const head = { ...e.span, endLine: e.target.span.endLine, endColumn: e.target.span.endColumn + 1 };
+        const head = {
+          ...e.span,
+          endLine: e.target.span.endLine,
+          endColumn: e.target.span.endColumn + 1,
+        };
         if (t.kind === 'array') {
           this.report('castInvalid', head, typeStr(o), typeStr(t));
         } else if (!isIntLike(o)) {
@@ -388,7 +489,12 @@ class Checker {
     };
     switch (b.name) {
       case 'arg':
-        if (need(['kprobe', 'uprobe', 'usdt', 'rawtracepoint'], `The ${text} builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes`)) {
+        if (
+          need(
+            ['kprobe', 'uprobe', 'usdt', 'rawtracepoint'],
+            `The ${text} builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes`,
+          )
+        ) {
           for (const t of this.probe?.targets ?? []) {
             if (t.usdt && (b.index ?? 0) >= t.usdt.args.length) {
               this.report('usdtArgIndex', b.span, t.name, t.usdt.args.length);
@@ -398,20 +504,40 @@ class Checker {
         }
         return;
       case 'sarg':
-        need(['kprobe', 'uprobe'], `The ${text} builtin can only be used with 'kprobes' and 'uprobes' probes`);
+        need(
+          ['kprobe', 'uprobe'],
+          `The ${text} builtin can only be used with 'kprobes' and 'uprobes' probes`,
+        );
         return;
       case 'retval':
-        need(['kretprobe', 'uretprobe', 'kretfunc'], "The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'kfunc' probes");
+        need(
+          ['kretprobe', 'uretprobe', 'kretfunc'],
+          "The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'kfunc' probes",
+        );
         return;
       case 'func': {
-        const bad = providers.find((p) => !['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'kfunc', 'kretfunc'].includes(p));
-        if (bad) this.report('builtinWrongProbe', b.span, `The func builtin can not be used with '${bad}' probes`);
+        const bad = providers.find(
+          (p) =>
+            !['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'kfunc', 'kretfunc'].includes(
+              p,
+            ),
+        );
+        if (bad)
+          this.report(
+            'builtinWrongProbe',
+            b.span,
+            `The func builtin can not be used with '${bad}' probes`,
+          );
         return;
       }
       case 'args': {
         const bad = providers.find((p) => !['tracepoint', 'kfunc', 'kretfunc'].includes(p));
         if (bad) {
-          this.report('builtinWrongProbe', b.span, `The args builtin can only be used with tracepoint/kfunc/kretfunc probes (${bad} used here)`);
+          this.report(
+            'builtinWrongProbe',
+            b.span,
+            `The args builtin can only be used with tracepoint/kfunc/kretfunc probes (${bad} used here)`,
+          );
         }
         return;
       }
@@ -440,6 +566,11 @@ class Checker {
     return false;
   }
 
+  private evalArg(a: Expr, argUse: Use): SizedType {
+    if (a.kind === 'identifier') return a.type ?? { kind: 'none' };
+    return this.expr(a, a.kind === 'string' ? argUse : 'value');
+  }
+
   private stringLiteralArg(c: Call, i: number): string | undefined {
     const a = c.args[i];
     if (a?.kind === 'string') return a.value;
@@ -458,15 +589,46 @@ class Checker {
   private call(c: Call, use: Use): void {
     const spec = FUNCTIONS.get(c.name);
     if (!spec) return; // reported by resolve types
-    const formatLike = ['printf', 'system', 'cat', 'debugf', 'time', 'strftime', 'kaddr', 'uaddr', 'cgroupid', 'reg', 'join', 'pton', 'cgroup_path'];
+    const formatLike = [
+      'printf',
+      'system',
+      'cat',
+      'debugf',
+      'time',
+      'strftime',
+      'kaddr',
+      'uaddr',
+      'cgroupid',
+      'reg',
+      'join',
+      'pton',
+      'cgroup_path',
+    ];
     const argUse: Use = formatLike.includes(c.name) ? 'format' : 'value';
     const a0 = c.args[0];
-    if ((c.name === 'print' || c.name === 'clear' || c.name === 'zero') && a0?.kind === 'map' && a0.keys.length > 0) {
+    if (
+      (c.name === 'print' || c.name === 'clear' || c.name === 'zero') &&
+      a0?.kind === 'map' &&
+      a0.keys.length > 0
+    ) {
       this.report('mapIndexed', c.span, c.name);
       return;
     }
     const before = this.errorCount();
-    const types = c.args.map((a) => (a.kind === 'identifier' ? (a.type ?? { kind: 'none' as const }) : this.expr(a, a.kind === 'string' ? argUse : 'value')));
+    // print(@m), clear(@m), zero(@m) name a whole map: no key to check.
+    const wholeMap = (a: Expr, i: number) =>
+      i === 0 &&
+      a.kind === 'map' &&
+      a.keys.length === 0 &&
+      ['print', 'clear', 'zero'].includes(c.name);
+    for (const a of c.args.filter(wholeMap)) {
+      if (a.kind !== 'map') continue;
+      const info = this.program.maps.get(a.name);
+      if (!info || info.value.kind === 'none') this.report('undefinedMap', a.span, a.name);
+    }
+    const types = c.args.map((a, i) =>
+      wholeMap(a, i) ? (a.type ?? { kind: 'none' as const }) : this.evalArg(a, argUse),
+    );
     if (spec.kind === 'aggregate' && use !== 'mapValue') {
       this.report('aggregateNotAssigned', c.span, c.name);
       return;
@@ -522,7 +684,8 @@ class Checker {
             this.report('mapIndexed', c.span, 'print');
             return;
           }
-          for (let i = 1; i < c.args.length; i++) if (this.intLiteralArg(c, i) === undefined) return;
+          for (let i = 1; i < c.args.length; i++)
+            if (this.intLiteralArg(c, i) === undefined) return;
           if (c.args.length > 1 && t0.kind === 'stats') this.report('mapTopDivIgnored', c.span);
           return;
         }
@@ -543,7 +706,8 @@ class Checker {
         if (c.args.length === 1) this.stringLiteralArg(c, 0);
         return;
       case 'join':
-        if (!isIntLike(t0)) this.report('onlySupports', c.span, c.name, 'integer or pointer', kindStr(t0));
+        if (!isIntLike(t0))
+          this.report('onlySupports', c.span, c.name, 'integer or pointer', kindStr(t0));
         else if (c.args.length === 2) this.stringLiteralArg(c, 1);
         return;
       case 'signal': {
@@ -554,7 +718,8 @@ class Checker {
           this.report('onlySupports', c.span, c.name, 'integer or signal name', kindStr(t0));
         } else {
           const v = literalInt(a);
-          if (v !== undefined && (v < 1n || v > 64n)) this.report('invalidSignal', c.span, v.toString());
+          if (v !== undefined && (v < 1n || v > 64n))
+            this.report('invalidSignal', c.span, v.toString());
         }
         this.notIn(c, ['BEGIN', 'END', 'interval', 'watchpoint']);
         return;
@@ -603,7 +768,12 @@ class Checker {
           return;
         }
         for (const t of targets) {
-          if (t.attach.kind !== 'uprobe' && t.attach.kind !== 'uretprobe' && t.attach.kind !== 'usdt') continue;
+          if (
+            t.attach.kind !== 'uprobe' &&
+            t.attach.kind !== 'uretprobe' &&
+            t.attach.kind !== 'usdt'
+          )
+            continue;
           const sym = this.host.elfSymbols(t.attach.path).find((s) => s.name === name);
           if (!sym) {
             this.report('symbolNotFound', c.span, `${t.attach.path}:${name}`);
@@ -629,7 +799,9 @@ class Checker {
           this.report('onlySupports', c.span, c.name, 'integer', kindStr(t0));
           return;
         }
-        const okArray = (addr.kind === 'array' || addr.kind === 'string') && (addr.size === 4 || addr.size === 16);
+        const okArray =
+          (addr.kind === 'array' || addr.kind === 'string') &&
+          (addr.size === 4 || addr.size === 16);
         if (!isIntLike(addr) && !okArray) this.report('ntopSize', c.span);
         return;
       }
@@ -638,20 +810,33 @@ class Checker {
         if (text === undefined) return;
         const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
         const okV4 = v4 !== null && v4.slice(1).every((x) => Number(x) <= 255);
-        const okV6 = !okV4 && /^[0-9a-fA-F:.]+$/.test(text) && text.includes(':') && ipv6Valid(text);
+        const okV6 =
+          !okV4 && /^[0-9a-fA-F:.]+$/.test(text) && text.includes(':') && ipv6Valid(text);
         if (!okV4 && !okV6) this.report('invalidAddress', c.span, text);
         return;
       }
       case 'strncmp':
         if (t0.kind !== 'string' || t1.kind !== 'string') {
-          this.report('onlySupports', c.span, c.name, 'string', kindStr(t0.kind !== 'string' ? t0 : t1));
+          this.report(
+            'onlySupports',
+            c.span,
+            c.name,
+            'string',
+            kindStr(t0.kind !== 'string' ? t0 : t1),
+          );
           return;
         }
         this.intLiteralArg(c, 2);
         return;
       case 'strcontains':
         if (t0.kind !== 'string' || t1.kind !== 'string') {
-          this.report('onlySupports', c.span, c.name, 'string', kindStr(t0.kind !== 'string' ? t0 : t1));
+          this.report(
+            'onlySupports',
+            c.span,
+            c.name,
+            'string',
+            kindStr(t0.kind !== 'string' ? t0 : t1),
+          );
         }
         return;
       case 'strftime':
@@ -660,7 +845,11 @@ class Checker {
       case 'path':
         if (!isIntLike(t0)) this.report('onlySupports', c.span, c.name, 'pointer', kindStr(t0));
         else if (this.providers().some((p) => p !== 'kfunc' && p !== 'kretfunc')) {
-          this.report('callNotAllowed', c.span, "The path function can only be used with 'kfunc', 'kretfunc', 'iter' probes");
+          this.report(
+            'callNotAllowed',
+            c.span,
+            "The path function can only be used with 'kfunc', 'kretfunc', 'iter' probes",
+          );
         }
         return;
       case 'uptr':
@@ -706,12 +895,24 @@ class Checker {
         continue;
       }
       if (i === 0 && c.args.length === 2) {
-        this.report('expectsLiteral', c.span, c.name, 'stack mode', kindStr(a.type ?? { kind: 'none' }));
+        this.report(
+          'expectsLiteral',
+          c.span,
+          c.name,
+          'stack mode',
+          kindStr(a.type ?? { kind: 'none' }),
+        );
         return;
       }
       const v = literalInt(a);
       if (v === undefined) {
-        this.report('expectsLiteral', c.span, c.name, 'integer', kindStr(a.type ?? { kind: 'none' }));
+        this.report(
+          'expectsLiteral',
+          c.span,
+          c.name,
+          'integer',
+          kindStr(a.type ?? { kind: 'none' }),
+        );
         return;
       }
       if (v > BigInt(MAX_STACK_LIMIT)) {

@@ -5,7 +5,14 @@
 import type { AttachTarget, ProgType } from '../artifact.js';
 import type { DiagnosticArgs, DiagnosticBag, DiagnosticKey } from '../diagnostics.js';
 import type { CompilerHost, ElfSymbol } from '../host.js';
-import type { AttachPoint, Probe, ProbeProvider, ProbeTarget, Program, Span } from '../front/ast.js';
+import type {
+  AttachPoint,
+  Probe,
+  ProbeProvider,
+  ProbeTarget,
+  Program,
+  Span,
+} from '../front/ast.js';
 import { tracepointRecord, cTypeToSized } from './c-types.js';
 import type { CheckOptions, FrontConfig } from './options.js';
 import { globToRegExp, hasWildcard } from './glob.js';
@@ -162,7 +169,8 @@ class ProbeResolver {
   }
 
   private number(ap: AttachPoint, text: string, what: string): bigint {
-    if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(text)) this.fail('invalidProbeNumber', ap.span, text, what);
+    if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(text))
+      this.fail('invalidProbeNumber', ap.span, text, what);
     return BigInt(text);
   }
 
@@ -173,7 +181,11 @@ class ProbeResolver {
     const provider = ALIASES[head];
     if (!provider) this.fail('invalidProbeType', ap.span, head);
     ap.provider = provider;
-    const target = (name: string, attach: AttachTarget, extra: Partial<ProbeTarget> = {}): ProbeTarget => ({
+    const target = (
+      name: string,
+      attach: AttachTarget,
+      extra: Partial<ProbeTarget> = {},
+    ): ProbeTarget => ({
       name,
       provider,
       progType: progTypeOf(provider),
@@ -230,10 +242,14 @@ class ProbeResolver {
       if (!format) continue;
       const { record, dataLoc } = tracepointRecord(category, event, format);
       out.push(
-        target(`tracepoint:${category}:${event}`, { kind: 'tracepoint', category, event }, {
-          tracepointArgs: record,
-          tracepointDataLoc: dataLoc,
-        }),
+        target(
+          `tracepoint:${category}:${event}`,
+          { kind: 'tracepoint', category, event },
+          {
+            tracepointArgs: record,
+            tracepointDataLoc: dataLoc,
+          },
+        ),
       );
     }
     if (out.length === 0) this.fail('tracepointNotFound', ap.span, pattern, wildcard);
@@ -247,7 +263,9 @@ class ProbeResolver {
     const re = globToRegExp(pattern);
     const matches = events.filter((e) => re.test(e));
     if (matches.length === 0) this.fail('rawTracepointNotFound', ap.span, pattern);
-    return matches.map((event) => target(`rawtracepoint:${event}`, { kind: 'rawtracepoint', event }));
+    return matches.map((event) =>
+      target(`rawtracepoint:${event}`, { kind: 'rawtracepoint', event }),
+    );
   }
 
   private splitOffset(ap: AttachPoint, func: string): { func: string; offset: number } {
@@ -302,12 +320,25 @@ class ProbeResolver {
         type: cTypeToSized(p.type, 'kernel', 1),
       }));
       if (provider === 'kretfunc') {
-        fields.push({ name: '$retval', offset: fields.length * 8, type: cTypeToSized(proto.ret, 'kernel', 1) });
+        fields.push({
+          name: '$retval',
+          offset: fields.length * 8,
+          type: cTypeToSized(proto.ret, 'kernel', 1),
+        });
       }
       out.push(
-        target(`${provider}:${func}`, { kind: provider, func }, {
-          funcArgs: { kind: 'record', name: `struct ${func}_args`, size: fields.length * 8, fields },
-        }),
+        target(
+          `${provider}:${func}`,
+          { kind: provider, func },
+          {
+            funcArgs: {
+              kind: 'record',
+              name: `struct ${func}_args`,
+              size: fields.length * 8,
+              fields,
+            },
+          },
+        ),
       );
     }
     if (out.length === 0) this.fail('btfFunctionNotFound', ap.span, pattern);
@@ -339,14 +370,20 @@ class ProbeResolver {
         .sort((a, b) => (a.address > b.address ? -1 : 1))[0];
       const fileOffset = holder ? addr - holder.address + holder.fileOffset : addr;
       return [
-        target(`${provider}:${path}:${spec}`, { kind: provider, path, fileOffset: fileOffset.toString() }),
+        target(`${provider}:${path}:${spec}`, {
+          kind: provider,
+          path,
+          fileOffset: fileOffset.toString(),
+        }),
       ];
     }
     const { func, offset } = this.splitOffset(ap, spec);
     if (offset !== 0 && provider === 'uretprobe') this.fail('offsetNotAllowed', ap.span);
     const funcs = this.host.elfSymbols(path).filter((s) => s.kind === 'func' && s.address !== 0n);
     const pick = (s: ElfSymbol): ProbeTarget => {
-      const name = offset ? `${provider}:${path}:${s.name}+${offset}` : `${provider}:${path}:${s.name}`;
+      const name = offset
+        ? `${provider}:${path}:${s.name}+${offset}`
+        : `${provider}:${path}:${s.name}`;
       return target(name, {
         kind: provider,
         path,
@@ -373,7 +410,9 @@ class ProbeResolver {
     const namePattern = parts[parts.length - 1] ?? '';
     const pre = globToRegExp(providerPattern);
     const nre = globToRegExp(namePattern);
-    const probes = this.host.usdtProbes(path).filter((p) => pre.test(p.provider) && nre.test(p.name));
+    const probes = this.host
+      .usdtProbes(path)
+      .filter((p) => pre.test(p.provider) && nre.test(p.name));
     if (probes.length === 0) this.fail('usdtNotFound', ap.span, ap.text);
     return probes.map((p) =>
       target(
@@ -402,7 +441,8 @@ class ProbeResolver {
     const valueText = parts[2] ?? '';
     const value = Number(this.number(ap, valueText, 'rate'));
     if (unit !== 'hz' && TIME_UNITS[unit] === undefined) this.fail('timeUnit', ap.span, unit);
-    if (value <= 0) this.fail('positiveRate', ap.span, provider, unit === 'hz' ? 'frequency' : 'period');
+    if (value <= 0)
+      this.fail('positiveRate', ap.span, provider, unit === 'hz' ? 'frequency' : 'period');
     const base = {
       kind: 'perf_event' as const,
       probe: provider,
@@ -411,7 +451,9 @@ class ProbeResolver {
       cpus: provider === 'profile' ? ('all' as const) : ('first' as const),
     };
     const attach: AttachTarget =
-      unit === 'hz' ? { ...base, frequency: value } : { ...base, period: value * (TIME_UNITS[unit] ?? 1) };
+      unit === 'hz'
+        ? { ...base, frequency: value }
+        : { ...base, period: value * (TIME_UNITS[unit] ?? 1) };
     return target(`${provider}:${unit}:${valueText}`, attach);
   }
 
@@ -425,11 +467,20 @@ class ProbeResolver {
     const eventName = parts[1] ?? '';
     const table = provider === 'software' ? SOFTWARE : HARDWARE;
     const ev = table.find((e) => e.name === eventName || e.alias === eventName);
-    if (!ev) this.fail(provider === 'software' ? 'softwareUnknown' : 'hardwareUnknown', ap.span, eventName);
+    if (!ev)
+      this.fail(
+        provider === 'software' ? 'softwareUnknown' : 'hardwareUnknown',
+        ap.span,
+        eventName,
+      );
     const countText = parts[2];
-    const period = countText === undefined ? ev.period : Number(this.number(ap, countText, 'count'));
+    const period =
+      countText === undefined ? ev.period : Number(this.number(ap, countText, 'count'));
     if (period <= 0) this.fail('positiveRate', ap.span, provider, 'count');
-    const name = countText === undefined ? `${provider}:${eventName}` : `${provider}:${eventName}:${countText}`;
+    const name =
+      countText === undefined
+        ? `${provider}:${eventName}`
+        : `${provider}:${eventName}:${countText}`;
     return target(name, {
       kind: 'perf_event',
       probe: provider,
@@ -460,7 +511,11 @@ class ProbeResolver {
   }
 }
 
-type TargetMaker = (name: string, attach: AttachTarget, extra?: Partial<ProbeTarget>) => ProbeTarget;
+type TargetMaker = (
+  name: string,
+  attach: AttachTarget,
+  extra?: Partial<ProbeTarget>,
+) => ProbeTarget;
 
 /** Expands every probe's attach points into `probe.targets`. */
 export function runResolveProbes(

@@ -129,7 +129,12 @@ class Typer {
   }
 
   /** Records a map's key and value types the first time they are known. */
-  private learnMap(name: string, keys: SizedType[], value: SizedType | undefined, span: Span): void {
+  private learnMap(
+    name: string,
+    keys: SizedType[],
+    value: SizedType | undefined,
+    span: Span,
+  ): void {
     const maps = this.program.maps;
     let info = maps.get(name);
     const keyTypes = keys.map(storageType);
@@ -218,7 +223,12 @@ class Typer {
           const keys = e.target.keys.map((k) => this.expr(k));
           const info = this.program.maps.get(e.target.name);
           // `@x++` on a map nobody assigned creates an integer map, as 0.17.
-          this.learnMap(e.target.name, keys, info && info.value.kind !== 'none' ? undefined : int64, e.target.span);
+          this.learnMap(
+            e.target.name,
+            keys,
+            info && info.value.kind !== 'none' ? undefined : int64,
+            e.target.span,
+          );
           const t = this.program.maps.get(e.target.name)?.value ?? int64;
           e.target.type = t;
           return t;
@@ -291,7 +301,11 @@ class Typer {
         base = intType(4, false);
       } else if (tagged || tn.pointerDepth > 0) {
         const rec = lookupRecord(tn.name, this.program.cDefinitions, this.host);
-        if (rec) base = tn.pointerDepth > 0 ? { kind: 'record', name: rec.name, size: rec.size, fields: [] } : rec;
+        if (rec)
+          base =
+            tn.pointerDepth > 0
+              ? { kind: 'record', name: rec.name, size: rec.size, fields: [] }
+              : rec;
         else if (!tagged) base = lookupNamedType(tn.name, this.program.cDefinitions, this.host);
       } else {
         base = lookupNamedType(tn.name, this.program.cDefinitions, this.host);
@@ -333,7 +347,11 @@ class Typer {
       case 'curtask': {
         const rec = lookupRecord('struct task_struct', this.program.cDefinitions, this.host);
         if (!rec) return uint64;
-        return { kind: 'pointer', target: { kind: 'record', name: rec.name, size: rec.size, fields: [] }, space: 'kernel' };
+        return {
+          kind: 'pointer',
+          target: { kind: 'record', name: rec.name, size: rec.size, fields: [] },
+          space: 'kernel',
+        };
       }
       case 'retval': {
         const ret = target?.funcArgs?.fields.find((f) => f.name === '$retval');
@@ -342,7 +360,11 @@ class Typer {
       case 'args': {
         const rec = target?.tracepointArgs ?? target?.funcArgs;
         if (!rec) return NONE;
-        return { kind: 'pointer', target: { kind: 'record', name: rec.name, size: rec.size, fields: [] }, space: 'kernel' };
+        return {
+          kind: 'pointer',
+          target: { kind: 'record', name: rec.name, size: rec.size, fields: [] },
+          space: 'kernel',
+        };
       }
       default:
         return uint64;
@@ -384,7 +406,8 @@ class Typer {
       rec = base;
     }
     if (rec.kind !== 'record') return NONE;
-    const full = rec.fields.length === 0 ? lookupRecord(rec.name, this.program.cDefinitions, this.host) : rec;
+    const full =
+      rec.fields.length === 0 ? lookupRecord(rec.name, this.program.cDefinitions, this.host) : rec;
     const f = full?.fields.find((x) => x.name === e.field);
     if (!f) {
       this.report('noSuchField', e.span, rec.name, e.field);

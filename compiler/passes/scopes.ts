@@ -110,7 +110,11 @@ class Scopes {
       case 'identifier': {
         const value = this.program.cDefinitions.enumConstants.get(e.name);
         if (value !== undefined) {
-          replaceExpr(e, { kind: 'integer', value: value < 0n ? (1n << 64n) + value : value, span: e.span });
+          replaceExpr(e, {
+            kind: 'integer',
+            value: value < 0n ? (1n << 64n) + value : value,
+            span: e.span,
+          });
         }
         // Other identifiers are checked where they are used (stack modes) or by resolve types.
         return;

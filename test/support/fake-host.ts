@@ -29,7 +29,12 @@ function loadFormats(): Map<string, TracepointField[]> {
   return out;
 }
 
-const int = (name: string, size: number, signed: boolean): CType => ({ kind: 'int', name, size, signed });
+const int = (name: string, size: number, signed: boolean): CType => ({
+  kind: 'int',
+  name,
+  size,
+  signed,
+});
 const s32 = int('int', 4, true);
 const u32 = int('unsigned int', 4, false);
 const u64 = int('long unsigned int', 8, false);
@@ -50,9 +55,17 @@ const TYPES: Record<string, () => CType> = {
       { name: 'flags', offset: 44, type: u32 },
       { name: 'pid', offset: 2464, type: s32 },
       { name: 'tgid', offset: 2468, type: s32 },
-      { name: 'real_parent', offset: 2480, type: ptr(() => TYPES.task_struct?.() ?? { kind: 'void' }) },
+      {
+        name: 'real_parent',
+        offset: 2480,
+        type: ptr(() => TYPES.task_struct?.() ?? { kind: 'void' }),
+      },
       { name: 'comm', offset: 3016, type: charArray(16) },
-      { name: 'mm', offset: 2336, type: ptr(() => ({ kind: 'struct', name: 'mm_struct', size: 1024, fields: [] })) },
+      {
+        name: 'mm',
+        offset: 2336,
+        type: ptr(() => ({ kind: 'struct', name: 'mm_struct', size: 1024, fields: [] })),
+      },
       { name: 'se', offset: 192, type: TYPES.sched_entity?.() ?? { kind: 'void' } },
       { name: 'in_iowait', offset: 2400, type: u32, bitOffset: 1, bitSize: 1 },
     ],
@@ -80,7 +93,11 @@ const TYPES: Record<string, () => CType> = {
     name: 'path',
     size: 16,
     fields: [
-      { name: 'mnt', offset: 0, type: ptr(() => ({ kind: 'struct', name: 'vfsmount', size: 16, fields: [] })) },
+      {
+        name: 'mnt',
+        offset: 0,
+        type: ptr(() => ({ kind: 'struct', name: 'vfsmount', size: 16, fields: [] })),
+      },
       { name: 'dentry', offset: 8, type: ptr(() => TYPES.dentry?.() ?? { kind: 'void' }) },
     ],
   }),
@@ -109,7 +126,22 @@ const TYPES: Record<string, () => CType> = {
     fields: [
       { name: 'sin_family', offset: 0, type: int('short unsigned int', 2, false) },
       { name: 'sin_port', offset: 2, type: int('short unsigned int', 2, false) },
-      { name: 'sin_addr', offset: 4, type: { kind: 'array', elem: int('unsigned char', 1, false), count: 4 } },
+      { name: 'sin_addr', offset: 4, type: TYPES.in_addr?.() ?? { kind: 'void' } },
+    ],
+  }),
+  in_addr: () => ({
+    kind: 'struct',
+    name: 'in_addr',
+    size: 4,
+    fields: [{ name: 's_addr', offset: 0, type: u32 }],
+  }),
+  __kernel_timespec: () => ({
+    kind: 'struct',
+    name: '__kernel_timespec',
+    size: 16,
+    fields: [
+      { name: 'tv_sec', offset: 0, type: s64 },
+      { name: 'tv_nsec', offset: 8, type: s64 },
     ],
   }),
   u64: () => u64,
@@ -162,7 +194,11 @@ const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
 
 const BINARIES: Record<string, FakeBinary> = {
   '/bin/bash': {
-    symbols: [sym('main', 0x30000n), sym('readline', 0xd5e60n), sym('readline_internal_char', 0xd5000n)],
+    symbols: [
+      sym('main', 0x30000n),
+      sym('readline', 0xd5e60n),
+      sym('readline_internal_char', 0xd5000n),
+    ],
   },
   [LIBC]: {
     symbols: [
@@ -171,6 +207,7 @@ const BINARIES: Record<string, FakeBinary> = {
       sym('getaddrinfo', 0xf3e50n),
       sym('gethostbyname', 0x1151c0n),
       sym('gethostbyname2', 0x115550n),
+      sym('pthread_create', 0x8a4b0n),
     ],
     usdt: [
       {

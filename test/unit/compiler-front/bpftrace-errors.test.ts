@@ -16,7 +16,10 @@ interface Case {
 }
 
 const cases = JSON.parse(
-  readFileSync(new URL('../../../../test/fixtures/front/error-cases.json', import.meta.url), 'utf8'),
+  readFileSync(
+    new URL('../../../../test/fixtures/front/error-cases.json', import.meta.url),
+    'utf8',
+  ),
 ) as Case[];
 
 /** Programs whose diagnostic deliberately differs from 0.17's, and why. */
@@ -30,11 +33,15 @@ const DIFFERENT: Record<string, string> = {
   'BEGIN { @ = 1->x; }': "0.17 calls integer literals 'unsigned int64' here",
   'BEGIN { @x = 1; @x = "a"; }': "0.17 drops the closing quote after the map's type",
   'BEGIN { @x = count(); @x = 1; }': "0.17 drops the closing quote after the map's type",
-  'BEGIN { @ = hist(1); @ = lhist(1,0,10,1); }': "0.17 drops the closing quote after the map's type",
+  'BEGIN { @ = hist(1); @ = lhist(1,0,10,1); }':
+    "0.17 drops the closing quote after the map's type",
   'BEGIN { @x = kstack; @x = ustack; }': "0.17 drops the closing quote after the map's type",
-  'BEGIN { @x[1] = 1; @x["a"] = 2; }': '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
-  'BEGIN { @[1,2] = 1; @[1] = 2; }': '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
-  'BEGIN { @x[1] = 1; @y = @x; }': '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
+  'BEGIN { @x[1] = 1; @x["a"] = 2; }':
+    '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
+  'BEGIN { @[1,2] = 1; @[1] = 2; }':
+    '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
+  'BEGIN { @x[1] = 1; @y = @x; }':
+    '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
   'BEGIN { @ = count(); if (@ > 1) {} }': "0.17's span includes the if's parenthesis",
   'BEGIN { @ = args->x; }': "0.17's message lacks a space and says 'special' instead of the probe",
   'BEGIN { if ("a") {} }': '0.17 reports this at 1:1-1 with no caret; bpfq points at the condition',
@@ -45,6 +52,14 @@ const DIFFERENT: Record<string, string> = {
   'foo:bar { }': '0.17 aborts with "FATAL: Invalid probe type made it to attachpoint parser"',
   'begin { }': '0.17 aborts with "FATAL: Invalid probe type made it to attachpoint parser"',
   'BEGIN { } BEGIN { }': "0.17's span includes the blank before the second BEGIN",
+  'tracepoint:syscalls:sys_exit_read /pid == 18644/ { @bytes = hist(args->retval); }':
+    '0.17 points at the enclosing hist() call, bpfq at the field access',
+  'tracepoint:sched:sched* { @[name] = count(); } interval:s:5 { exit(); }':
+    '0.17 points at the enclosing map access, bpfq at the identifier',
+  'profile:hz:99 { @[stack] = count(); }':
+    '0.17 points at the enclosing map access, bpfq at the identifier',
+  'tracepoint:sched:sched_switch { @[stack] = count(); }':
+    '0.17 points at the enclosing map access, bpfq at the identifier',
 };
 
 describe('diagnostics against bpftrace 0.17', () => {

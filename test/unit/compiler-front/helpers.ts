@@ -16,7 +16,11 @@ export function run(
 }
 
 /** Checks a program that must be accepted; fails with bpftrace-style text otherwise. */
-export function ok(text: string, options: CheckOptions = {}, hostOptions: FakeHostOptions = {}): CheckedProgram {
+export function ok(
+  text: string,
+  options: CheckOptions = {},
+  hostOptions: FakeHostOptions = {},
+): CheckedProgram {
   const r = run(text, options, hostOptions);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   assert.equal(errors.length, 0, formatDiagnostics(errors, { name: 'stdin', text }));
@@ -25,7 +29,11 @@ export function ok(text: string, options: CheckOptions = {}, hostOptions: FakeHo
 }
 
 /** The first error of a program that must be rejected. */
-export function firstError(text: string, options: CheckOptions = {}, hostOptions: FakeHostOptions = {}): Diagnostic {
+export function firstError(
+  text: string,
+  options: CheckOptions = {},
+  hostOptions: FakeHostOptions = {},
+): Diagnostic {
   const r = run(text, options, hostOptions);
   assert.equal(r.program, undefined, `expected ${text} to be rejected`);
   const d = r.diagnostics.find((x) => x.severity === 'error');

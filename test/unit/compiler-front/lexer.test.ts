@@ -24,8 +24,23 @@ function errorCode(text: string): string | undefined {
 
 describe('lexer', () => {
   it('reads every integer form of 0.17', () => {
-    const values = tokens('0 42 0x1F 0777 1_000 1e3 2e0 10u 10ul 10LL 3U 18446744073709551615').map((t) => t.int);
-    assert.deepEqual(values, [0n, 42n, 31n, 511n, 1000n, 1000n, 2n, 10n, 10n, 10n, 3n, 18446744073709551615n]);
+    const values = tokens('0 42 0x1F 0777 1_000 1e3 2e0 10u 10ul 10LL 3U 18446744073709551615').map(
+      (t) => t.int,
+    );
+    assert.deepEqual(values, [
+      0n,
+      42n,
+      31n,
+      511n,
+      1000n,
+      1000n,
+      2n,
+      10n,
+      10n,
+      10n,
+      3n,
+      18446744073709551615n,
+    ]);
   });
 
   it('rejects malformed numbers with codes', () => {
@@ -71,7 +86,9 @@ describe('lexer', () => {
   });
 
   it('scans attach points with paths, wildcards, offsets and quotes', () => {
-    const lx = new Lexer('uprobe:/bin/bash:readline+8, t:syscalls:sys_enter_* BEGIN/pid/ u:"/opt/my app":f');
+    const lx = new Lexer(
+      'uprobe:/bin/bash:readline+8, t:syscalls:sys_enter_* BEGIN/pid/ u:"/opt/my app":f',
+    );
     assert.equal(lx.scanAttachPoint()?.text, 'uprobe:/bin/bash:readline+8');
     assert.equal(lx.next().text, ',');
     assert.equal(lx.scanAttachPoint()?.text, 't:syscalls:sys_enter_*');

@@ -52,7 +52,9 @@ function sx(e: Expr): string {
     case 'cast':
       return `(cast ${e.target.name}${'*'.repeat(e.target.pointerDepth)}${e.target.arrayCount !== undefined ? `[${e.target.arrayCount}]` : ''} ${sx(e.operand)})`;
     case 'sizeof':
-      return e.arg.kind === 'type' ? `(sizeof ${e.arg.typeName.name})` : `(sizeof ${sx(e.arg.expr)})`;
+      return e.arg.kind === 'type'
+        ? `(sizeof ${e.arg.typeName.name})`
+        : `(sizeof ${sx(e.arg.expr)})`;
   }
 }
 
@@ -76,7 +78,10 @@ describe('parser: expressions', () => {
   });
 
   it('parses postfix chains, tuples and tuple access', () => {
-    assert.equal(exprOf('curtask->real_parent->comm[0]'), '([] (-> (-> curtask real_parent) comm) 0)');
+    assert.equal(
+      exprOf('curtask->real_parent->comm[0]'),
+      '([] (-> (-> curtask real_parent) comm) 0)',
+    );
     assert.equal(exprOf('$t.0.1'), '(.1 (.0 $t))');
     assert.equal(exprOf('(1, "a", comm)'), '(tuple 1 "a" comm)');
     assert.equal(exprOf('args->x.y'), '(. (-> args x) y)');
@@ -173,7 +178,9 @@ describe('parser: statements and probes', () => {
   });
 
   it('lays out unions and anonymous members', () => {
-    const p = program('union u { char c; long l; int a[3]; }; struct s { int x; union { int y; char z; }; };');
+    const p = program(
+      'union u { char c; long l; int a[3]; }; struct s { int x; union { int y; char z; }; };',
+    );
     assert.equal(p.cDefinitions.records.get('union u')?.size, 16);
     assert.deepEqual(
       p.cDefinitions.records.get('struct s')?.fields.map((f) => [f.name, f.offset]),
@@ -193,9 +200,18 @@ describe('parser: statements and probes', () => {
   });
 
   it('rejects unsupported preprocessor directives and bad C definitions', () => {
-    assert.equal(parse({ name: 's', text: '#define F(x) x\nBEGIN {}' }).diagnostics[0]?.code, 'E1012');
+    assert.equal(
+      parse({ name: 's', text: '#define F(x) x\nBEGIN {}' }).diagnostics[0]?.code,
+      'E1012',
+    );
     assert.equal(parse({ name: 's', text: '#ifdef X\nBEGIN {}' }).diagnostics[0]?.code, 'E1002');
-    assert.equal(parse({ name: 's', text: 'struct a { int x }; BEGIN {}' }).diagnostics[0]?.code, 'E1011');
-    assert.equal(parse({ name: 's', text: 'struct a { nosuchtype x; }; BEGIN {}' }).diagnostics[0]?.code, 'E1014');
+    assert.equal(
+      parse({ name: 's', text: 'struct a { int x }; BEGIN {}' }).diagnostics[0]?.code,
+      'E1011',
+    );
+    assert.equal(
+      parse({ name: 's', text: 'struct a { nosuchtype x; }; BEGIN {}' }).diagnostics[0]?.code,
+      'E1014',
+    );
   });
 });

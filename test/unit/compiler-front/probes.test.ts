@@ -22,7 +22,11 @@ describe('resolve probes', () => {
       ['ur:/bin/bash:readline', 'uretprobe:/bin/bash:readline', 'kprobe'],
       ['uprobe:libc:malloc', 'uprobe:/lib/x86_64-linux-gnu/libc.so.6:malloc', 'kprobe'],
       ['U:/tmp/tracetest:testprobe', 'usdt:/tmp/tracetest:tracetest:testprobe', 'kprobe'],
-      ['usdt:/tmp/tracetest:tracetest:testprobe', 'usdt:/tmp/tracetest:tracetest:testprobe', 'kprobe'],
+      [
+        'usdt:/tmp/tracetest:tracetest:testprobe',
+        'usdt:/tmp/tracetest:tracetest:testprobe',
+        'kprobe',
+      ],
       ['p:hz:99', 'profile:hz:99', 'perf_event'],
       ['i:ms:100', 'interval:ms:100', 'perf_event'],
       ['s:faults', 'software:faults', 'perf_event'],
@@ -96,18 +100,25 @@ describe('resolve probes', () => {
     });
     assert.equal(usdt?.usdt?.args.length, 2);
     const tp = targets('tracepoint:syscalls:sys_enter_openat')[0];
-    assert.deepEqual(tp?.attach, { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_openat' });
+    assert.deepEqual(tp?.attach, {
+      kind: 'tracepoint',
+      category: 'syscalls',
+      event: 'sys_enter_openat',
+    });
     assert.equal(tp?.tracepointArgs?.name, 'struct _tracepoint_syscalls_sys_enter_openat');
   });
 
   it('expands wildcards against the host', () => {
     const open = targets('tracepoint:syscalls:sys_enter_open*').map((t) => t.name);
-    assert.deepEqual(open, [
-      'tracepoint:syscalls:sys_enter_open',
-      'tracepoint:syscalls:sys_enter_openat',
-      'tracepoint:syscalls:sys_enter_openat2',
-      'tracepoint:syscalls:sys_enter_open_by_handle_at',
-    ].filter((n) => open.includes(n)));
+    assert.deepEqual(
+      open,
+      [
+        'tracepoint:syscalls:sys_enter_open',
+        'tracepoint:syscalls:sys_enter_openat',
+        'tracepoint:syscalls:sys_enter_openat2',
+        'tracepoint:syscalls:sys_enter_open_by_handle_at',
+      ].filter((n) => open.includes(n)),
+    );
     assert.ok(open.length >= 3);
     assert.ok(targets('tracepoint:*:sys_enter_openat').length === 1);
     assert.ok(targets('tracepoint:sched:sched_*').length > 10);
