@@ -317,7 +317,10 @@ function listUprobes(
   const re = globToRegExp(glob);
   const names = new Set<string>();
   for (const sym of host.elfSymbols(path)) {
-    if (sym.kind === 'func' && re.test(sym.name)) names.add(sym.name);
+    // bpftrace 0.17 leaves out gcc's partial-inlining clones (`ptmalloc_init.part.0`)
+    // while listing other clones (`.cold`, `.isra.0`, `.constprop.0`).
+    if (sym.kind === 'func' && !sym.name.includes('.part.') && re.test(sym.name))
+      names.add(sym.name);
   }
   for (const name of [...names].sort(compareBytes)) {
     out.push(`${provider}:${path}:${name}`);

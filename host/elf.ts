@@ -52,6 +52,24 @@ export interface ElfSegment {
   memsz: bigint;
 }
 
+/** A symbol table entry as stored. */
+export interface RawElfSymbol {
+  name: string;
+  /** STT_* */
+  type: number;
+  /** Section index; 0 (SHN_UNDEF) for imports. */
+  shndx: number;
+  value: bigint;
+  size: bigint;
+}
+
+/** Functions (including GNU indirect functions) and data objects; the rest is 'other'. */
+export function symbolKind(stt: number): ElfSymbol['kind'] {
+  if (stt === STT_FUNC || stt === STT_GNU_IFUNC) return 'func';
+  if (stt === STT_OBJECT) return 'object';
+  return 'other';
+}
+
 export interface ElfNote {
   owner: string;
   type: number;
@@ -64,6 +82,7 @@ export class ElfFile {
   readonly sections: ElfSection[];
   readonly segments: ElfSegment[];
   private symbolsCache: ElfSymbol[] | undefined;
+  private rawCache: RawElfSymbol[] | undefined;
 
   constructor(private readonly src: ByteSource) {
     const ident = src.read(0, 64);
@@ -171,13 +190,12 @@ export class ElfFile {
   }
 
   /**
-   * Defined functions and objects of .symtab and .dynsym, sorted by address then name,
-   * duplicates (the same name and address in both tables) removed.
+   * Every entry of .dynsym and .symtab (the null entry excepted), in section order and
+   * table order, names as written (`quick_exit@@GLIBC_2.24` included).
    */
-  symbols(): ElfSymbol[] {
-    if (this.symbolsCache) return this.symbolsCache;
-    const seen = new Set<string>();
-    const out: ElfSymbol[] = [];
+  rawSymbols(): RawElfSymbol[] {
+    if (this.rawCache) return this.rawCache;
+    const out: RawElfSymbol[] = [];
     for (const sec of this.sections) {
       if (sec.type !== SHT_SYMTAB && sec.type !== SHT_DYNSYM) continue;
       const strsec = this.sections[sec.link];
@@ -186,33 +204,42 @@ export class ElfFile {
       const strings = this.sectionData(strsec);
       const entsize = sec.entsize || 24;
       for (let p = entsize; p + 24 <= data.length; p += entsize) {
-        const info = data[p + 4] ?? 0;
-        const shndx = data.readUInt16LE(p + 6);
-        const value = data.readBigUInt64LE(p + 8);
-        if (shndx === SHN_UNDEF) continue;
-        const stt = info & 0xf;
-        const kind: ElfSymbol['kind'] =
-          stt === STT_FUNC || stt === STT_GNU_IFUNC
-            ? 'func'
-            : stt === STT_OBJECT
-              ? 'object'
-              : 'other';
-        if (kind === 'other') continue;
-        // Versioned dynamic names (`memcpy@@GLIBC_2.14`) appear without the version in
-        // .dynsym; .symtab may spell it out. The name is what users write.
-        const name = cString(strings, data.readUInt32LE(p)).replace(/@.*$/, '');
-        if (name === '') continue;
-        const key = `${name}\0${value}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
         out.push({
-          name,
-          address: value,
+          name: cString(strings, data.readUInt32LE(p)),
+          type: (data[p + 4] ?? 0) & 0xf,
+          shndx: data.readUInt16LE(p + 6),
+          value: data.readBigUInt64LE(p + 8),
           size: data.readBigUInt64LE(p + 16),
-          fileOffset: this.vaddrToOffset(value) ?? value,
-          kind,
         });
       }
+    }
+    this.rawCache = out;
+    return out;
+  }
+
+  /**
+   * Defined functions and objects of .symtab and .dynsym, sorted by address then name,
+   * duplicates (the same name and address in both tables) removed. Names keep their
+   * version (`quick_exit@@GLIBC_2.24`), as bpftrace lists them.
+   */
+  symbols(): ElfSymbol[] {
+    if (this.symbolsCache) return this.symbolsCache;
+    const seen = new Set<string>();
+    const out: ElfSymbol[] = [];
+    for (const sym of this.rawSymbols()) {
+      if (sym.shndx === SHN_UNDEF || sym.name === '') continue;
+      const kind = symbolKind(sym.type);
+      if (kind === 'other') continue;
+      const key = `${sym.name}\0${sym.value}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        name: sym.name,
+        address: sym.value,
+        size: sym.size,
+        fileOffset: this.vaddrToOffset(sym.value) ?? sym.value,
+        kind,
+      });
     }
     out.sort((a, b) =>
       a.address < b.address ? -1 : a.address > b.address ? 1 : a.name < b.name ? -1 : 1,

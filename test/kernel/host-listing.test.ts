@@ -34,6 +34,8 @@ describe('listing equals bpftrace -l on this machine', needs('bpftrace', 'tracef
     ['tracepoint:irq:*', true],
     ['uprobe:/bin/bash:rea*', false],
     ['uprobe:libc:mall*', false],
+    ['uprobe:libc:*', false],
+    ['uprobe:/usr/bin/bpftrace:*', false],
     [`usdt:${demo}:*`, false],
     [`usdt:${demo}:demo:args*`, false],
     [`*:${demo}:w*`, false],

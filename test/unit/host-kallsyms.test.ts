@@ -80,8 +80,11 @@ describe('kernel symbolizer', () => {
     assert.deepEqual(syms.resolve(0xffffffffc0001010n), { name: 'xfs_fn', offset: 0x10n });
   });
 
-  it('leaves JIT-ed BPF programs out, as bpftrace 0.17 does', () => {
-    assert.deepEqual(syms.resolve(0xffffffffc0002008n), { name: 'xfs_fn', offset: 0x1008n });
+  it('names BPF programs listed when the table was read', () => {
+    assert.deepEqual(syms.resolve(0xffffffffc0002008n), {
+      name: 'bpf_prog_0123456789abcdef_p',
+      offset: 8n,
+    });
   });
 
   it('knows nothing below the first symbol', () => {

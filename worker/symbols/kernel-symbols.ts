@@ -1,8 +1,10 @@
 // Kernel address -> `symbol+offset`, from /proc/kallsyms, with bpftrace 0.17's choices:
 // only text symbols (t, T, w, W) count, so an address past the last function is named
-// after `_einittext`; JIT-ed BPF programs (module `[bpf]`) are left out, so a BPF frame
-// prints as `_einittext+N` like 0.17's; among symbols sharing an address the one bcc's
-// std::sort leaves last wins (see stl-sort.ts).
+// after `_einittext`; among symbols sharing an address the one bcc's std::sort leaves
+// last wins (see stl-sort.ts). JIT-ed BPF programs (`[bpf]`) count as they are listed
+// when the table is read: bpftrace reads it before loading its own programs, so a frame
+// in one of them prints as the symbol below it (`_einittext+N` when no other BPF program
+// is loaded). The table's input order decides ties, so nothing listed may be skipped.
 import { readFileSync } from 'node:fs';
 import type { ResolvedSymbol } from '../output/symbolizer.js';
 import { stlSort } from './stl-sort.js';
@@ -21,11 +23,10 @@ export class KernelSymbols {
     const entries: Entry[] = [];
     for (const line of kallsymsText.split('\n')) {
       // `ffffffff81000000 T _text` or `ffffffffc000070c t bpf_prog_..._name\t[bpf]`
-      const m = /^([0-9a-fA-F]+) ([a-zA-Z]) (\S+)(?:\s+\[(\S+)\])?/.exec(line);
+      const m = /^([0-9a-fA-F]+) ([a-zA-Z]) (\S+)/.exec(line);
       if (!m) continue;
       const type = m[2] ?? '';
       if (type !== 't' && type !== 'T' && type !== 'w' && type !== 'W') continue;
-      if (m[4] === 'bpf') continue;
       entries.push({ addr: BigInt(`0x${m[1] ?? '0'}`), name: m[3] ?? '' });
     }
     // kptr_restrict: without CAP_SYSLOG every address reads 0 and nothing can be named.

@@ -15,7 +15,11 @@ export class LiveSymbolizer implements Symbolizer {
 
   constructor(private readonly options: LiveSymbolizerOptions = {}) {}
 
-  /** Reads /proc/kallsyms now rather than at the first kernel address (it takes ~100 ms). */
+  /**
+   * Reads /proc/kallsyms now rather than at the first kernel address. Call it before
+   * loading the programs: bpftrace 0.17 reads kallsyms before its own programs exist, and
+   * which names win ties depends on every entry read.
+   */
   loadKernelSymbols(): KernelSymbols {
     this.kernelSymbols ??= KernelSymbols.load(this.options.kallsymsPath);
     return this.kernelSymbols;

@@ -5,13 +5,14 @@
 // exited, when /proc/PID/maps is gone and 0.17 falls back to hex. Here a process can be
 // remembered while it lives (rememberProcess): its mappings are kept and the symbol
 // tables of its files loaded, so its addresses still resolve after it exits.
-import { existsSync, statSync } from 'node:fs';
-import { symbolsWithDebugInfo } from '../../host/debug-files.js';
-import { ElfFile } from '../../host/elf.js';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { findDebugFile } from '../../host/debug-files.js';
+import { ElfFile, bufferSource } from '../../host/elf.js';
 import type { ResolvedUserSymbol } from '../output/symbolizer.js';
 import { codeMappings, readMaps, type Mapping } from './proc-maps.js';
+import { stlSort } from './stl-sort.js';
 
-interface FuncTable {
+export interface SymbolTable {
   elf: ElfFile;
   starts: bigint[];
   ends: bigint[];
@@ -21,19 +22,17 @@ interface FuncTable {
 interface CachedTable {
   mtimeMs: number;
   size: number;
-  table: FuncTable | undefined;
+  table: SymbolTable | undefined;
 }
 
 interface ProcessSnapshot {
   mappings: { mapping: Mapping; file: string }[];
 }
 
-/** How far back to look for an enclosing symbol when symbols nest or overlap. */
-const MAX_WALK_BACK = 64;
-
 export class UserSymbols {
   private readonly tables = new Map<string, CachedTable>();
   private readonly processes = new Map<number, ProcessSnapshot>();
+  private vdso: SymbolTable | null | undefined;
 
   /**
    * Snapshots a live process's code mappings and loads the symbols of their files, so
@@ -43,10 +42,10 @@ export class UserSymbols {
   rememberProcess(pid: number): boolean {
     const maps = readMaps(pid);
     if (!maps) return false;
-    const mappings = codeMappings(maps).map((mapping) => ({
-      mapping,
-      file: fileFor(pid, mapping.path),
-    }));
+    const mappings = [
+      ...codeMappings(maps).map((mapping) => ({ mapping, file: fileFor(pid, mapping.path) })),
+      ...maps.filter((m) => m.path === VDSO).map((mapping) => ({ mapping, file: VDSO })),
+    ];
     for (const { file } of mappings) this.table(file);
     this.processes.set(pid, { mappings });
     return true;
@@ -86,7 +85,11 @@ export class UserSymbols {
   }
 
   /** The function table of a file, read once per file version. */
-  private table(file: string): FuncTable | undefined {
+  private table(file: string): SymbolTable | undefined {
+    if (file === VDSO) {
+      this.vdso ??= vdsoTable() ?? null;
+      return this.vdso ?? undefined;
+    }
     let st: { mtimeMs: number; size: number };
     try {
       st = statSync(file);
@@ -96,14 +99,38 @@ export class UserSymbols {
     }
     const cached = this.tables.get(file);
     if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.table;
-    let table: FuncTable | undefined;
+    let table: SymbolTable | undefined;
     try {
-      table = buildTable(ElfFile.open(file), file);
+      const elf = ElfFile.open(file);
+      table = buildTable(elf, findDebugFile(elf, file));
     } catch {
       table = undefined;
     }
     this.tables.set(file, { mtimeMs: st.mtimeMs, size: st.size, table });
     return table;
+  }
+}
+
+const VDSO = '[vdso]';
+
+/**
+ * The vDSO's symbols. The kernel maps the same vDSO image into every 64-bit process, so
+ * this process's copy (read from its own memory) names frames of any other.
+ */
+function vdsoTable(): SymbolTable | undefined {
+  const own = readMaps(process.pid)?.find((m) => m.path === VDSO);
+  if (!own) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync('/proc/self/mem', 'r');
+    const size = Number(own.end - own.start);
+    const image = Buffer.alloc(size);
+    if (readSync(fd, image, 0, size, Number(own.start)) !== size) return undefined;
+    return buildTable(new ElfFile(bufferSource(image)), undefined);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -113,21 +140,30 @@ function fileFor(pid: number, path: string): string {
   return `/proc/${pid}/root${path}`;
 }
 
-function buildTable(elf: ElfFile, path: string): FuncTable {
-  // Functions only, as bcc's default symbol option: data symbols never hold code.
-  const funcs = symbolsWithDebugInfo(elf, path).filter(
-    (s) => s.kind === 'func' && s.address !== 0n,
+/**
+ * The symbol table as bpftrace 0.17 (through bcc) builds it, so that where several names
+ * share an address (`__GI_abort`/`abort`, `__libc_start_main_impl`/`__libc_start_main`)
+ * the same one wins: the debug file's entries first, then the file's own, every symbol
+ * type, zero addresses dropped, in table order; then libstdc++'s std::sort by address.
+ */
+export function buildTable(elf: ElfFile, debug: ElfFile | undefined): SymbolTable {
+  const entries = [...(debug?.rawSymbols() ?? []), ...elf.rawSymbols()].filter(
+    (s) => s.value !== 0n,
   );
+  stlSort(entries, (a, b) => a.value < b.value);
   return {
     elf,
-    starts: funcs.map((s) => s.address),
-    ends: funcs.map((s) => s.address + s.size),
-    names: funcs.map((s) => s.name),
+    starts: entries.map((s) => s.value),
+    ends: entries.map((s) => s.value + s.size),
+    names: entries.map((s) => s.name),
   };
 }
 
-/** Index of the symbol whose [start, start+size) holds vaddr, or -1. */
-function lookup(t: FuncTable, vaddr: bigint): number {
+/**
+ * Index of the symbol whose [start, start+size) holds vaddr, or -1: the last one at or
+ * below vaddr that covers it, stepping back past nested or zero-sized ones (as bcc).
+ */
+export function lookup(t: SymbolTable, vaddr: bigint): number {
   let lo = 0;
   let hi = t.starts.length;
   while (lo < hi) {
@@ -135,9 +171,7 @@ function lookup(t: FuncTable, vaddr: bigint): number {
     if ((t.starts[mid] ?? 0n) <= vaddr) lo = mid + 1;
     else hi = mid;
   }
-  // Symbols can nest (a local alias inside a larger function): step back to the first
-  // one that actually covers the address.
-  for (let i = lo - 1, steps = 0; i >= 0 && steps < MAX_WALK_BACK; i--, steps++) {
+  for (let i = lo - 1; i >= 0; i--) {
     if (vaddr < (t.ends[i] ?? 0n)) return i;
   }
   return -1;
