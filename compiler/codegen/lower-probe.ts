@@ -853,8 +853,8 @@ export class ProbeLowering {
         if (mapName === undefined) throw new CodegenError(span, 'elapsed used without its map');
         const key = e.alloc(8);
         storeImm(e, key, 0n, 8);
-        const p = this.lookup(mapName, key);
         const now = this.helper('ktime_get_ns', []);
+        const p = this.lookup(mapName, key);
         const skip = e.newLabel('elapsed');
         const start = e.reg();
         e.emit(alu.mov.imm(start, 0), jmp.jeq.imm(p, 0, skip), ldx.dw(start, p, 0));
