@@ -2,8 +2,8 @@
 // that several kallsyms text symbols share (where bpftrace's choice depends on bcc's
 // std::sort), and user stack frames of a process, resolved here after it has exited.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { symbolsWithDebugInfo } from '../../host/debug-files.js';
 import { ElfFile } from '../../host/elf.js';
@@ -11,9 +11,21 @@ import { LiveSymbolizer } from '../../worker/symbols/live-symbolizer.js';
 import { needs } from '../support/needs.js';
 import { HOST_FIXTURES } from '../unit/host-fixtures.js';
 
-function bpfProgIds(): Set<number> {
-  const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
-  return new Set((JSON.parse(out || '[]') as { id: number }[]).map((p) => p.id));
+/**
+ * Nothing of ours is loaded: this process holds no BPF program, map or link fd (the host
+ * and the symbolizers only read files; bpftrace's programs die with bpftrace).
+ */
+function assertNoBpfFds(): void {
+  const bpf = readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((target) => target.startsWith('anon_inode:bpf'));
+  assert.deepEqual(bpf, [], 'BPF objects held by the test process');
 }
 
 function runBpftrace(args: string[]): string {
@@ -43,7 +55,6 @@ describe('kernel symbols as bpftrace 0.17 names them', needs('root', 'bpftrace')
         .filter((l) => l.endsWith('[bpf]'))
         .join('\n');
     for (let attempt = 1; ; attempt++) {
-      const before = bpfProgIds();
       const entries = bpfEntries();
       // Read before bpftrace loads its programs, as bpftrace itself does.
       const sym = new LiveSymbolizer();
@@ -51,11 +62,7 @@ describe('kernel symbols as bpftrace 0.17 names them', needs('root', 'bpftrace')
       const lines = runBpftrace(['-e', program])
         .split('\n')
         .filter((l) => l !== '' && !l.startsWith('Attaching'));
-      assert.deepEqual(
-        [...bpfProgIds()].filter((id) => !before.has(id)),
-        [],
-        'bpftrace left programs loaded',
-      );
+      assertNoBpfFds();
       if (bpfEntries() !== entries && attempt < 3) continue;
       // ksym() prints the bare name, or the address in hex when nothing is below it.
       const ours = probes.map((a) => sym.kernel(a)?.name ?? `0x${a.toString(16)}`);
@@ -76,18 +83,13 @@ describe('user symbols of a process that has exited', needs('root', 'bpftrace'),
       assert.ok(pid);
       const sym = new LiveSymbolizer();
       assert.ok(sym.rememberProcess(pid));
-      const before = bpfProgIds();
       const out = runBpftrace([
         '-p',
         String(pid),
         '-e',
         `uprobe:${demo}:work { @[ustack(perf)] = count(); } interval:ms:400 { exit(); }`,
       ]);
-      assert.deepEqual(
-        [...bpfProgIds()].filter((id) => !before.has(id)),
-        [],
-        'bpftrace left programs loaded',
-      );
+      assertNoBpfFds();
       child.kill('SIGKILL');
       await exited;
       // Frames: `\t<hex> sym+off (module)`.
@@ -138,7 +140,6 @@ describe('user symbols where several names share an address', needs('root', 'bpf
         .map((a) => start - offset + (elf.vaddrToOffset(a) ?? a) + 1n);
       const sym = new LiveSymbolizer();
       assert.ok(sym.rememberProcess(pid));
-      const before = bpfProgIds();
       const program = `uprobe:${demo}:work { ${addrs
         .map((a) => `printf("%s\\n", usym(0x${a.toString(16)}));`)
         .join(' ')} exit(); }`;
@@ -146,11 +147,7 @@ describe('user symbols where several names share an address', needs('root', 'bpf
         .split('\n')
         .filter((l) => l !== '' && !l.startsWith('Attaching'))
         .slice(0, addrs.length);
-      assert.deepEqual(
-        [...bpfProgIds()].filter((id) => !before.has(id)),
-        [],
-        'bpftrace left programs loaded',
-      );
+      assertNoBpfFds();
       const ours = addrs.map((a) => sym.user(pid, a)?.name ?? `0x${a.toString(16)}`);
       assert.deepEqual(ours, lines);
     } finally {
