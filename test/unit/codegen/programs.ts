@@ -47,7 +47,8 @@ export const CODEGEN_PROGRAMS: CodegenProgram[] = [
   },
   { name: 'elapsed', text: 'BEGIN { @ = elapsed; }' },
   { name: 'strftime and time', text: 'BEGIN { @s = strftime("%H:%M", nsecs); printf("%s\\n", strftime("%Y", nsecs)); time("%H\\n"); time(); }' },
-  { name: 'ksym usym kaddr', text: 'BEGIN { @ = ksym(0); @u = usym(0); @k = kaddr("jiffies"); }' },
+  { name: 'ksym usym', text: 'BEGIN { @ = ksym(0); @u = usym(0); }' },
+  { name: 'kaddr', text: 'BEGIN { @k = kaddr("vfs_read"); }', fake: false },
   {
     name: 'ntop bswap strncmp strcontains sizeof',
     text: 'BEGIN { @ = ntop(2, 0x0100007f); @b = bswap((uint16)0x1234); @c = strncmp("abc", "abd", 2); @d = strcontains("hello world", "wor"); @e = sizeof(int32); }',

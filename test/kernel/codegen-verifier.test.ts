@@ -1,0 +1,46 @@
+// Every program of the code generation set, compiled against this machine (NodeHost), must
+// pass the kernel's verifier; afterwards nothing of ours stays loaded. A rejection shows the
+// verifier's own words and bpfq's disassembly.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { compile } from '../../compiler/compile.js';
+import { disassemble } from '../../compiler/bpf/index.js';
+import { formatDiagnostics } from '../../compiler/diagnostics.js';
+import { NodeHost } from '../../host/node-host.js';
+import { loadArtifact } from '../../worker/loader/load-artifact.js';
+import { needs } from '../support/needs.js';
+import { CODEGEN_PROGRAMS } from '../unit/codegen/programs.js';
+import { assertNothingLeft, snapshot, type KernelSnapshot } from './runtime-helpers.js';
+
+describe('generated programs pass the kernel verifier', needs('bpf', 'tracefs'), () => {
+  let start: KernelSnapshot;
+  const host = new NodeHost();
+  before(() => {
+    start = snapshot();
+  });
+  after(() => {
+    assertNothingLeft(start);
+  });
+
+  for (const p of CODEGEN_PROGRAMS) {
+    it(p.name, () => {
+      const r = compile(p.text, { unsafe: p.unsafe ?? false, hasChild: true, cpid: 1 }, host);
+      assert.ok(r.artifact, formatDiagnostics(r.diagnostics, { name: 'stdin', text: p.text }));
+      let loaded;
+      try {
+        loaded = loadArtifact(r.artifact);
+      } catch (err) {
+        const listing = r.artifact.programs
+          .map((prog) => `${prog.name}:\n${disassemble(new Uint8Array(Buffer.from(prog.insns, 'base64')), prog.mapRelocations)}`)
+          .join('\n');
+        assert.fail(`${String(err)}\n${listing}`);
+      }
+      try {
+        assert.equal(loaded.programs.length, r.artifact.programs.length);
+        for (const prog of loaded.programs) assert.ok(prog.fd > 0);
+      } finally {
+        loaded.close();
+      }
+    });
+  }
+});
