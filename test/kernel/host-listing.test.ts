@@ -11,7 +11,7 @@ import { ElfFile } from '../../host/elf.js';
 import { NodeHost } from '../../host/node-host.js';
 import { usdtProbesOf } from '../../host/usdt-notes.js';
 import { needs } from '../support/needs.js';
-import { HOST_FIXTURES, parseReadelfNotes } from '../unit/host-fixtures.js';
+import { HOST_FIXTURES, assertNoBpfFds, parseReadelfNotes } from '../unit/host-fixtures.js';
 
 function bpftraceList(pattern: string, verbose: boolean): { stdout: string; stderr: string } {
   const r = spawnSync('bpftrace', [verbose ? '-lv' : '-l', pattern], { encoding: 'utf8' });
@@ -123,3 +123,5 @@ describe('USDT notes of a binary built now', needs('cc'), () => {
     });
   }
 });
+
+after(() => assertNoBpfFds());

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { NodeHost } from '../../host/node-host.js';
 import { parseLdCache } from '../../host/ld-cache.js';
 import { needs } from '../support/needs.js';
+import { assertNoBpfFds } from '../unit/host-fixtures.js';
 
 /** Members of a struct from `bpftool btf dump file vmlinux format raw`: name -> bit offset. */
 function bpftoolStruct(
@@ -142,3 +143,5 @@ describe('host on this machine: libraries', () => {
     assert.ok(mapped?.endsWith('libc.so.6'), String(mapped));
   });
 });
+
+after(() => assertNoBpfFds());

@@ -1,4 +1,6 @@
 // Paths of the host fixtures (test/fixtures/host), from the compiled test in dist/test/unit.
+import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const HOST_FIXTURES = fileURLToPath(
@@ -32,4 +34,21 @@ export function parseReadelfNotes(text: string): ReadelfProbe[] {
     });
   }
   return out;
+}
+
+/**
+ * Nothing of ours is loaded: this process holds no BPF program, map or link fd (the host
+ * and the symbolizers only read files; bpftrace's programs die with bpftrace).
+ */
+export function assertNoBpfFds(): void {
+  const bpf = readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((target) => target.startsWith('anon_inode:bpf'));
+  assert.deepEqual(bpf, [], 'BPF objects held by the test process');
 }
