@@ -4,6 +4,7 @@
 import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import type { Command } from './main.js';
 import { parseRunArgs, RUN_HELP, UsageError, type RunArgs } from './run-args.js';
+import type { SpawnedChild } from '../worker/runtime/child.js';
 
 /** Exit statuses as bpftrace 0.17 uses them. */
 const EXIT_OK = 0;
@@ -62,7 +63,7 @@ async function run(args: RunArgs): Promise<number> {
   ]);
 
   // -c: the child exists (stopped) before compiling, so `cpid` is its pid. -d never runs it.
-  let child: Awaited<ReturnType<typeof spawnStoppedChild>> | undefined;
+  let child: SpawnedChild | undefined;
   if (args.command !== undefined && args.debug === 0) {
     try {
       child = await spawnStoppedChild(args.command);
@@ -85,6 +86,22 @@ async function run(args: RunArgs): Promise<number> {
     }
   };
 
+  try {
+    return await compileAndRun(source, args, child, compileProgram);
+  } finally {
+    // Whatever happened, a child we started does not outlive the run (SIGKILL is a no-op on a
+    // child that already exited and was reaped by the session).
+    if (child && child.status() === undefined) killChild();
+  }
+}
+
+async function compileAndRun(
+  source: { name: string; text: string },
+  args: RunArgs,
+  child: SpawnedChild | undefined,
+  compileProgram: typeof import('./run-compile.js').compileProgram,
+): Promise<number> {
+  const killChild = (): void => child?.terminate();
   const compiled = await compileProgram(source, args, child?.pid);
   if (compiled.diagnosticsText !== '' && !(args.noWarnings && compiled.artifact !== undefined)) {
     stderr(compiled.diagnosticsText);

@@ -1,9 +1,9 @@
 // `-c CMD`: the traced command, started before the program is compiled (its pid is `cpid`)
-// but held stopped until every probe is attached, as bpftrace 0.17 holds its child. Node cannot
-// fork without exec, so a shell stops itself and then execs the command in the same process:
-// the pid the probes see is the command's.
+// but held until every probe is attached, as bpftrace 0.17 holds its child. Node cannot fork
+// without exec, so a shell waits and then execs the command in the same process: the pid the
+// probes see is the command's.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { SessionChild } from './session.js';
 
@@ -34,30 +34,27 @@ export function resolveCommand(name: string, path = process.env['PATH'] ?? '/usr
   return undefined;
 }
 
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
-
 export interface SpawnedChild extends SessionChild {
   /** Exit status once exited (128 + signal for a signal). */
   status(): number | undefined;
 }
 
-/** Starts CMD stopped (state T) and resolves once it is. */
+/**
+ * Starts CMD held before its exec: the shell blocks reading a pipe from us (as bpftrace 0.17's
+ * child blocks reading a pipe from its parent) and execs CMD when release() writes to it. If
+ * bpfq dies first, the pipe closes, the read fails and the shell exits without running CMD, so
+ * no held child outlives us.
+ */
 export async function spawnStoppedChild(command: string): Promise<SpawnedChild> {
   const [name, ...rest] = commandArgv(command);
   const path = resolveCommand(name!);
   if (path === undefined) throw new ChildError(`Failed to find executable: ${name}`);
-  const child = spawn('/bin/sh', ['-c', 'kill -STOP $$; exec "$0" "$@"', path, ...rest], {
-    stdio: ['inherit', 'inherit', 'inherit'],
+  const child = spawn('/bin/sh', ['-c', 'read -r _ <&3 || exit 127; exec "$0" "$@" 3<&-', path, ...rest], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
   });
   const pid = child.pid;
-  if (pid === undefined) throw new ChildError(`Failed to spawn child: ${command}`);
+  const gate = child.stdio[3];
+  if (pid === undefined || !gate || !('write' in gate)) throw new ChildError(`Failed to spawn child: ${command}`);
   let status: number | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -65,15 +62,8 @@ export async function spawnStoppedChild(command: string): Promise<SpawnedChild> 
       resolve();
     });
   });
-  const deadline = Date.now() + 5000;
-  while (processState(pid) !== 'T') {
-    if (status !== undefined) throw new ChildError(`child exited before it could be traced: ${command}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new ChildError(`child did not stop: ${command}`);
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  child.once('error', () => {});
+  gate.on('error', () => {});
   let released = false;
   return {
     pid,
@@ -82,16 +72,16 @@ export async function spawnStoppedChild(command: string): Promise<SpawnedChild> 
     release() {
       if (released) return;
       released = true;
-      process.kill(pid, 'SIGCONT');
+      gate.end('\n');
     },
     terminate() {
       if (status !== undefined) return;
       try {
         process.kill(pid, 'SIGTERM');
-        if (!released) process.kill(pid, 'SIGCONT');
       } catch {
         /* already gone */
       }
+      if (!released) gate.destroy();
     },
   };
 }

@@ -204,7 +204,9 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
     const endProgram = loaded.programs.find((p) => p.artifact.attach.kind === 'end');
     if (begin) testRunProgram(begin.fd);
 
-    const attachCtx = options.pid !== undefined ? { pid: options.pid, onLog: log } : { onLog: log };
+    // USDT and watchpoints attach to the -p process, or to the -c child (0.17's targeting).
+    const target = options.pid ?? options.child?.pid;
+    const attachCtx = target !== undefined ? { pid: target, onLog: log } : { onLog: log };
     for (const p of loaded.programs) {
       const kind = p.artifact.attach.kind;
       if (kind === 'begin' || kind === 'end') continue;
