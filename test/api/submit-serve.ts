@@ -103,8 +103,26 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRun
   });
 }
 
-/** IDs of the BPF programs loaded on this machine right now. */
-export function loadedProgramIds(): Set<number> {
-  const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
-  return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
+/** The BPF programs and links loaded on this machine right now (`prog:ID`, `link:ID`). */
+export function loadedIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const what of ['prog', 'link']) {
+    const out = execFileSync('bpftool', [what, 'show', '-j'], { encoding: 'utf8' });
+    for (const p of JSON.parse(out || '[]') as { id: number }[]) ids.add(`${what}:${p.id}`);
+  }
+  return ids;
+}
+
+/**
+ * What is loaded now and was not before, allowing the kernel a moment: programs are freed
+ * asynchronously after their last reference goes.
+ */
+export async function leftLoaded(before: Set<string>): Promise<string[]> {
+  let left: string[] = [];
+  for (let i = 0; i < 15; i++) {
+    left = [...loadedIds()].filter((id) => !before.has(id));
+    if (left.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return left;
 }
