@@ -37,7 +37,8 @@ export function createApp(ctx: ApiContext): Express {
       logger: ctx.logger,
       // Never log bearer tokens.
       redact: ['req.headers.authorization'],
-      customLogLevel: (_req, res, err) => (err !== undefined || res.statusCode >= 500 ? 'error' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err !== undefined || res.statusCode >= 500 ? 'error' : 'info',
     }),
   );
 

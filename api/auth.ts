@@ -15,7 +15,13 @@ export interface Principal {
 const PRINCIPAL = Symbol('principal');
 
 function unauthorized(detail: string): HttpProblem {
-  return new HttpProblem(401, 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer realm="bpfq"' });
+  return new HttpProblem(
+    401,
+    'Unauthorized',
+    detail,
+    {},
+    { 'WWW-Authenticate': 'Bearer realm="bpfq"' },
+  );
 }
 
 export function authenticate(ctx: ApiContext): RequestHandler {

@@ -16,6 +16,9 @@ export async function chooseNode(ctx: ApiContext, requested: string | undefined)
     );
   }
   if (names.length === 1) return names[0]!;
-  if (names.length === 0) throw unavailable('No worker node is live; start `bpfq worker` on a node.');
-  throw badRequest(`Several nodes are live; choose one with \`node\`: ${names.join(', ')}.`, { nodes: names });
+  if (names.length === 0)
+    throw unavailable('No worker node is live; start `bpfq worker` on a node.');
+  throw badRequest(`Several nodes are live; choose one with \`node\`: ${names.join(', ')}.`, {
+    nodes: names,
+  });
 }

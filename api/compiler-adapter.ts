@@ -14,9 +14,10 @@ export function loadDryRunCompiler(): DryRunCompiler {
   let modules: Promise<Modules | undefined> | undefined;
   return {
     async compile(request: DryRunRequest): Promise<DryRunOutcome | undefined> {
-      modules ??= Promise.all([import('../compiler/index.js'), import('../host/node-host.js')]).catch(
-        () => undefined,
-      );
+      modules ??= Promise.all([
+        import('../compiler/index.js'),
+        import('../host/node-host.js'),
+      ]).catch(() => undefined);
       const loaded = await modules;
       if (loaded === undefined) return undefined;
       const [compiler, host] = loaded;
@@ -27,7 +28,8 @@ export function loadDryRunCompiler(): DryRunCompiler {
       );
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
       const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
-      if (result.artifact === undefined || errors.length > 0) return { ok: false, errors: errors.map(position) };
+      if (result.artifact === undefined || errors.length > 0)
+        return { ok: false, errors: errors.map(position) };
       const artifact = result.artifact;
       return {
         ok: true,

@@ -28,14 +28,26 @@ class RedisBackedMetric {
     readonly type: 'counter' | 'gauge' | 'histogram',
     private readonly read: () => Promise<MetricValue[]>,
   ) {}
-  async get(): Promise<{ name: string; help: string; type: string; values: MetricValue[]; aggregator: string }> {
+  async get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    values: MetricValue[];
+    aggregator: string;
+  }> {
     let values: MetricValue[] = [];
     try {
       values = await this.read();
     } catch {
       // Redis down: report nothing rather than fail the whole scrape.
     }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      values,
+      aggregator: this.aggregator,
+    };
   }
 }
 
@@ -46,10 +58,18 @@ export function createMetrics(redis: Redis, keys: Keys, queues: QueueRegistry): 
   const add = (m: RedisBackedMetric): void => registry.registerMetric(m as unknown as Metric);
 
   add(
-    new RedisBackedMetric('bpfq_jobs', 'Jobs by status (terminal counts since the store was created).', 'gauge', async () => {
-      const stats = await readStats(redis, keys);
-      return JOB_STATUSES.map((status) => ({ labels: { status }, value: stats.jobs[status] ?? 0 }));
-    }),
+    new RedisBackedMetric(
+      'bpfq_jobs',
+      'Jobs by status (terminal counts since the store was created).',
+      'gauge',
+      async () => {
+        const stats = await readStats(redis, keys);
+        return JOB_STATUSES.map((status) => ({
+          labels: { status },
+          value: stats.jobs[status] ?? 0,
+        }));
+      },
+    ),
   );
   new Gauge({
     name: 'bpfq_queue_depth',
@@ -59,7 +79,10 @@ export function createMetrics(redis: Redis, keys: Keys, queues: QueueRegistry): 
     async collect() {
       this.reset();
       try {
-        const nodes = new Set([...queues.nodes(), ...(await liveNodes(redis, keys)).map((n) => n.name)]);
+        const nodes = new Set([
+          ...queues.nodes(),
+          ...(await liveNodes(redis, keys)).map((n) => n.name),
+        ]);
         for (const node of nodes) {
           this.set({ node }, await queues.get(node).getWaitingCount());
         }
@@ -69,29 +92,56 @@ export function createMetrics(redis: Redis, keys: Keys, queues: QueueRegistry): 
     },
   });
   add(
-    new RedisBackedMetric('bpfq_job_duration_seconds', 'Wall time of finished jobs, from start to result stored.', 'histogram', async () => {
-      const stats = await readStats(redis, keys);
-      const values: MetricValue[] = [];
-      let cumulative = 0;
-      for (const le of DURATION_BUCKETS) {
-        cumulative += stats.durationBuckets[String(le)] ?? 0;
-        values.push({ metricName: 'bpfq_job_duration_seconds_bucket', labels: { le }, value: cumulative });
-      }
-      values.push({ metricName: 'bpfq_job_duration_seconds_bucket', labels: { le: '+Inf' }, value: stats.durationCount });
-      values.push({ metricName: 'bpfq_job_duration_seconds_sum', labels: {}, value: stats.durationSum });
-      values.push({ metricName: 'bpfq_job_duration_seconds_count', labels: {}, value: stats.durationCount });
-      return values;
-    }),
+    new RedisBackedMetric(
+      'bpfq_job_duration_seconds',
+      'Wall time of finished jobs, from start to result stored.',
+      'histogram',
+      async () => {
+        const stats = await readStats(redis, keys);
+        const values: MetricValue[] = [];
+        let cumulative = 0;
+        for (const le of DURATION_BUCKETS) {
+          cumulative += stats.durationBuckets[String(le)] ?? 0;
+          values.push({
+            metricName: 'bpfq_job_duration_seconds_bucket',
+            labels: { le },
+            value: cumulative,
+          });
+        }
+        values.push({
+          metricName: 'bpfq_job_duration_seconds_bucket',
+          labels: { le: '+Inf' },
+          value: stats.durationCount,
+        });
+        values.push({
+          metricName: 'bpfq_job_duration_seconds_sum',
+          labels: {},
+          value: stats.durationSum,
+        });
+        values.push({
+          metricName: 'bpfq_job_duration_seconds_count',
+          labels: {},
+          value: stats.durationCount,
+        });
+        return values;
+      },
+    ),
   );
   add(
-    new RedisBackedMetric('bpfq_events_lost', 'Output events lost (perf buffer overruns and printf floods).', 'counter', async () => [
-      { labels: {}, value: (await readStats(redis, keys)).lostEvents },
-    ]),
+    new RedisBackedMetric(
+      'bpfq_events_lost',
+      'Output events lost (perf buffer overruns and printf floods).',
+      'counter',
+      async () => [{ labels: {}, value: (await readStats(redis, keys)).lostEvents }],
+    ),
   );
   add(
-    new RedisBackedMetric('bpfq_bpf_run_seconds', 'Time the kernel spent running bpfq programs (bpf_stats run_time_ns).', 'counter', async () => [
-      { labels: {}, value: (await readStats(redis, keys)).bpfRunNs / 1e9 },
-    ]),
+    new RedisBackedMetric(
+      'bpfq_bpf_run_seconds',
+      'Time the kernel spent running bpfq programs (bpf_stats run_time_ns).',
+      'counter',
+      async () => [{ labels: {}, value: (await readStats(redis, keys)).bpfRunNs / 1e9 }],
+    ),
   );
   return { registry };
 }

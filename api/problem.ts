@@ -21,8 +21,17 @@ export class HttpProblem extends Error {
   }
 
   toJSON(): Problem {
-    const slug = this.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/(^-|-$)/g, '');
-    return { type: `${TYPE_BASE}${slug}`, title: this.title, status: this.status, detail: this.detail, ...this.extra };
+    const slug = this.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/(^-|-$)/g, '');
+    return {
+      type: `${TYPE_BASE}${slug}`,
+      title: this.title,
+      status: this.status,
+      detail: this.detail,
+      ...this.extra,
+    };
   }
 }
 
@@ -51,21 +60,37 @@ export function toProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
   const parser = err as ParserError;
   if (parser?.type === 'entity.too.large') {
-    return new HttpProblem(413, 'Payload Too Large', 'The request body is larger than the API accepts.');
+    return new HttpProblem(
+      413,
+      'Payload Too Large',
+      'The request body is larger than the API accepts.',
+    );
   }
   if (parser?.type === 'entity.parse.failed') {
     return badRequest('The request body is not valid JSON.');
   }
   if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
-    return new HttpProblem(415, 'Unsupported Media Type', 'The request body encoding is not supported.');
+    return new HttpProblem(
+      415,
+      'Unsupported Media Type',
+      'The request body encoding is not supported.',
+    );
   }
-  if (isRedisDown(err)) return unavailable('The job store (Redis) is not reachable; retry shortly.');
-  return new HttpProblem(500, 'Internal Server Error', 'An unexpected error occurred; it has been logged.');
+  if (isRedisDown(err))
+    return unavailable('The job store (Redis) is not reachable; retry shortly.');
+  return new HttpProblem(
+    500,
+    'Internal Server Error',
+    'An unexpected error occurred; it has been logged.',
+  );
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem): void {
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
-  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toJSON()));
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .send(JSON.stringify(problem.toJSON()));
 }
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {

@@ -21,7 +21,10 @@ export class QueueRegistry {
   get(node: string): Queue<TraceJobData> {
     let queue = this.queues.get(node);
     if (queue === undefined) {
-      queue = new Queue<TraceJobData>(queueName(node), { connection: this.connection, prefix: this.prefix });
+      queue = new Queue<TraceJobData>(queueName(node), {
+        connection: this.connection,
+        prefix: this.prefix,
+      });
       queue.on('error', () => undefined); // surfaced by the commands that fail
       this.queues.set(node, queue);
     }

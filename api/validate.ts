@@ -60,8 +60,14 @@ function integer(body: Body, name: string, min: number, max: number): number | u
 function params(body: Body): string[] {
   const value = body['params'];
   if (value === undefined) return [];
-  if (!Array.isArray(value) || value.length > 64 || !value.every((p) => typeof p === 'string' && p.length <= 4096)) {
-    throw badRequest('`params` must be an array of at most 64 strings (positional parameters $1, $2, ...).');
+  if (
+    !Array.isArray(value) ||
+    value.length > 64 ||
+    !value.every((p) => typeof p === 'string' && p.length <= 4096)
+  ) {
+    throw badRequest(
+      '`params` must be an array of at most 64 strings (positional parameters $1, $2, ...).',
+    );
   }
   return value as string[];
 }
@@ -100,7 +106,11 @@ export function compileRequest(
 ): { program: string; params: string[]; pid: number | undefined } {
   const body = object(raw);
   onlyKnown(body, ['program', 'params', 'pid']);
-  return { program: program(body, limits), params: params(body), pid: integer(body, 'pid', 1, 2 ** 31 - 1) };
+  return {
+    program: program(body, limits),
+    params: params(body),
+    pid: integer(body, 'pid', 1, 2 ** 31 - 1),
+  };
 }
 
 export function tokenRequest(raw: unknown): TokenRequest {
@@ -116,7 +126,10 @@ export function tokenRequest(raw: unknown): TokenRequest {
   }
   const scopes = body['scopes'];
   const known = ['admin', 'jobs:write', 'jobs:read'];
-  if (scopes !== undefined && (!Array.isArray(scopes) || !scopes.every((s) => known.includes(s as string)))) {
+  if (
+    scopes !== undefined &&
+    (!Array.isArray(scopes) || !scopes.every((s) => known.includes(s as string)))
+  ) {
     throw badRequest(`\`scopes\` must be an array of ${known.join(', ')}.`);
   }
   return {
@@ -137,19 +150,22 @@ export function statusFilter(value: unknown): JobStatus | undefined {
 export function limitParam(value: unknown): number {
   if (value === undefined) return 50;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > 200) throw badRequest('`limit` must be an integer from 1 to 200.');
+  if (!Number.isInteger(n) || n < 1 || n > 200)
+    throw badRequest('`limit` must be an integer from 1 to 200.');
   return n;
 }
 
 export function cursorParam(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) throw badRequest('`cursor` is not valid.');
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value))
+    throw badRequest('`cursor` is not valid.');
   return Number(value);
 }
 
 /** The `{id}` path parameter (express 5 types params as string | string[] for wildcards). */
 export function idParam(params: Record<string, string | string[] | undefined>): string {
   const id = params['id'];
-  if (typeof id !== 'string' || id.length === 0 || id.length > 100) throw badRequest('Invalid job id.');
+  if (typeof id !== 'string' || id.length === 0 || id.length > 100)
+    throw badRequest('Invalid job id.');
   return id;
 }

@@ -9,7 +9,9 @@ export const command: Command = {
   async main(argv: string[]): Promise<number> {
     const config = serviceConfig(argv);
     if (config.redisUrl === undefined) {
-      process.stderr.write('bpfq api: set REDIS_URL (or --redis), or run `bpfq serve` for an embedded Redis\n');
+      process.stderr.write(
+        'bpfq api: set REDIS_URL (or --redis), or run `bpfq serve` for an embedded Redis\n',
+      );
       return 2;
     }
     const server = await startApiServer({

@@ -4,7 +4,11 @@
 // API, and last the embedded Redis, so nothing is left running.
 import { startApiServer } from '../api/server.js';
 import { resolveAdminToken } from '../service/admin-token.js';
-import { RedisServerMissingError, startEmbeddedRedis, type EmbeddedRedis } from '../service/embedded-redis.js';
+import {
+  RedisServerMissingError,
+  startEmbeddedRedis,
+  type EmbeddedRedis,
+} from '../service/embedded-redis.js';
 import { kernelRunner } from '../worker/service/kernel-runner.js';
 import { startWorker } from '../worker/service/worker.js';
 import type { Command } from './main.js';
@@ -32,7 +36,9 @@ export const command: Command = {
         throw err;
       }
       redisUrl = redis.url;
-      process.stderr.write(`bpfq serve: embedded redis-server on 127.0.0.1:${redis.port}, data in ${redis.dataDir}\n`);
+      process.stderr.write(
+        `bpfq serve: embedded redis-server on 127.0.0.1:${redis.port}, data in ${redis.dataDir}\n`,
+      );
     }
     try {
       const admin = resolveAdminToken(config.adminToken, config.dataDir);

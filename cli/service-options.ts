@@ -37,6 +37,7 @@ export function serviceConfig(argv: string[]): ServiceConfig {
     BPFQ_DATA_DIR: values['data-dir'],
     BPFQ_WORKER_CONCURRENCY: values.concurrency,
   };
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) process.env[name] = value;
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined) process.env[name] = value;
   return configFromEnv();
 }

@@ -130,7 +130,9 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
-export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(
+  options: EmbeddedRedisOptions = {},
+): Promise<EmbeddedRedis> {
   const dataDir = resolve(options.dataDir ?? '.bpfq');
   const binary = options.binary ?? 'redis-server';
   const port = options.port ?? (await freePort());
@@ -151,7 +153,8 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
     child.once('error', (err) => resolveSpawn(err));
   });
   if (spawned) {
-    if ((spawned as NodeJS.ErrnoException).code === 'ENOENT') throw new RedisServerMissingError(binary);
+    if ((spawned as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new RedisServerMissingError(binary);
     throw spawned;
   }
 
@@ -160,7 +163,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       const why = (stderr.trim() || logTail(dataDir)).slice(-1000);
-      throw new Error(`redis-server exited at start (${child.exitCode ?? child.signalCode}): ${why}`);
+      throw new Error(
+        `redis-server exited at start (${child.exitCode ?? child.signalCode}): ${why}`,
+      );
     }
     if (await answers(url)) break;
     if (Date.now() > deadline) {

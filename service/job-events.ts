@@ -21,7 +21,12 @@ export interface StoredEvent {
 /** Streams are trimmed to about this many events; printf floods are summarised as `lost`. */
 export const MAX_STREAM_EVENTS = 10_000;
 
-export async function appendEvent(redis: Redis, keys: Keys, jobId: string, e: JobEvent): Promise<string> {
+export async function appendEvent(
+  redis: Redis,
+  keys: Keys,
+  jobId: string,
+  e: JobEvent,
+): Promise<string> {
   const id = await redis.xadd(
     keys.events(jobId),
     'MAXLEN',
@@ -68,8 +73,7 @@ export async function waitEvents(
   blockMs: number,
 ): Promise<StoredEvent[]> {
   const reply = (await blocking.xread('BLOCK', blockMs, 'STREAMS', keys.events(jobId), afterId)) as
-    | [string, [string, string[]][]][]
-    | null;
+    [string, [string, string[]][]][] | null;
   if (reply === null) return [];
   return decode(reply[0]?.[1] ?? []);
 }

@@ -163,7 +163,15 @@ export class JobStore {
     let max = options.cursor === undefined ? '+inf' : `(${options.cursor}`;
     const batch = Math.max(options.limit * 2, 50);
     for (;;) {
-      const page = await this.redis.zrevrangebyscore(index, max, '-inf', 'WITHSCORES', 'LIMIT', 0, batch);
+      const page = await this.redis.zrevrangebyscore(
+        index,
+        max,
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        batch,
+      );
       if (page.length === 0) return { jobs, nextCursor: null };
       const pipeline = this.redis.pipeline();
       for (let i = 0; i < page.length; i += 2) pipeline.hgetall(this.keys.job(page[i]!));

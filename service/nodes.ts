@@ -41,8 +41,17 @@ export async function writeHeartbeat(
     .exec();
 }
 
-export async function removeHeartbeat(redis: Redis, keys: Keys, node: string, workerId: string): Promise<void> {
-  await redis.multi().del(keys.worker(node, workerId)).zrem(keys.workers, `${node}/${workerId}`).exec();
+export async function removeHeartbeat(
+  redis: Redis,
+  keys: Keys,
+  node: string,
+  workerId: string,
+): Promise<void> {
+  await redis
+    .multi()
+    .del(keys.worker(node, workerId))
+    .zrem(keys.workers, `${node}/${workerId}`)
+    .exec();
 }
 
 /** Live workers grouped by node, sorted by name. */

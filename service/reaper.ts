@@ -34,7 +34,10 @@ export async function reapLostJobs(o: Omit<ReaperOptions, 'intervalMs'>): Promis
       ...errorFields('worker lost', { kind: 'worker-lost' }),
     });
     if (!changed) continue;
-    await appendEvent(o.redis, o.keys, id, { event: 'status', data: { status: 'failed', at, error: 'worker lost' } });
+    await appendEvent(o.redis, o.keys, id, {
+      event: 'status',
+      data: { status: 'failed', at, error: 'worker lost' },
+    });
     await store.expireFinished(id, o.resultTtlSeconds);
     o.logger?.warn({ jobId: id }, 'job failed: worker lost');
     reaped.push(id);

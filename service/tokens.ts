@@ -49,7 +49,11 @@ export class TokenStore {
   }
 
   /** Creates a token for a tenant and returns it (the only time it is seen in clear). */
-  async issue(tenant: string, scopes: Scope[], name: string): Promise<{ token: string; record: TokenRecord }> {
+  async issue(
+    tenant: string,
+    scopes: Scope[],
+    name: string,
+  ): Promise<{ token: string; record: TokenRecord }> {
     const token = newToken();
     const record: TokenRecord = { tenant, scopes, name, createdAt: new Date().toISOString() };
     await this.put(token, record);

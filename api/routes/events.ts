@@ -50,7 +50,9 @@ export function eventsRouter(ctx: ApiContext): Router {
       const tail = await readEvents(ctx.redis, ctx.keys, id, last);
       for (const e of tail) send(e);
       if (!tail.some(isEnd)) {
-        res.write(`event: status\ndata: ${JSON.stringify({ status: now.status, at: now.finishedAt ?? now.createdAt })}\n\n`);
+        res.write(
+          `event: status\ndata: ${JSON.stringify({ status: now.status, at: now.finishedAt ?? now.createdAt })}\n\n`,
+        );
       }
       res.end();
       return;
@@ -64,12 +66,22 @@ export function eventsRouter(ctx: ApiContext): Router {
       blocking?.disconnect();
     });
     try {
-      blocking = ctx.redis.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+      blocking = ctx.redis.duplicate({
+        lazyConnect: true,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: 1,
+      });
       blocking.on('error', () => undefined);
       await blocking.connect();
       let quietSince = Date.now();
       while (!closed) {
-        const events = await waitEvents(blocking, ctx.keys, id, last, Math.min(ctx.limits.sseKeepAliveMs, 5000));
+        const events = await waitEvents(
+          blocking,
+          ctx.keys,
+          id,
+          last,
+          Math.min(ctx.limits.sseKeepAliveMs, 5000),
+        );
         for (const e of events) {
           send(e);
           quietSince = Date.now();

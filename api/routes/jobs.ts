@@ -42,7 +42,11 @@ export function jobsRouter(ctx: ApiContext): Router {
       const earlier = await ctx.redis.get(ctx.keys.idempotency(tenant, idem));
       const job = earlier === null ? undefined : await ctx.jobs.getFor(tenant, earlier);
       if (job !== undefined) {
-        res.status(202).location(jobLocation(job.id)).set('Idempotent-Replayed', 'true').json(jobView(job));
+        res
+          .status(202)
+          .location(jobLocation(job.id))
+          .set('Idempotent-Replayed', 'true')
+          .json(jobView(job));
         return;
       }
     }
@@ -68,7 +72,11 @@ export function jobsRouter(ctx: ApiContext): Router {
     };
     const { job, created } = await ctx.jobs.create(record, idem);
     if (!created) {
-      res.status(202).location(jobLocation(job.id)).set('Idempotent-Replayed', 'true').json(jobView(job));
+      res
+        .status(202)
+        .location(jobLocation(job.id))
+        .set('Idempotent-Replayed', 'true')
+        .json(jobView(job));
       return;
     }
     try {
@@ -163,16 +171,34 @@ export function jobsRouter(ctx: ApiContext): Router {
     } else {
       const accepted = req.accepts(['application/json', 'text/plain', 'application/x-ndjson']);
       if (accepted === false) {
-        throw new HttpProblem(406, 'Not Acceptable', 'Results are application/json, text/plain or application/x-ndjson.');
+        throw new HttpProblem(
+          406,
+          'Not Acceptable',
+          'Results are application/json, text/plain or application/x-ndjson.',
+        );
       }
-      field = accepted === 'text/plain' ? 'text' : accepted === 'application/x-ndjson' ? 'ndjson' : 'json';
+      field =
+        accepted === 'text/plain'
+          ? 'text'
+          : accepted === 'application/x-ndjson'
+            ? 'ndjson'
+            : 'json';
     }
     if (!job.hasResult) {
-      throw new HttpProblem(409, 'Conflict', `Job '${job.id}' is ${job.status} and has no result yet.`);
+      throw new HttpProblem(
+        409,
+        'Conflict',
+        `Job '${job.id}' is ${job.status} and has no result yet.`,
+      );
     }
     const body = await readResult(ctx.redis, ctx.keys, job.id, field);
     if (body === undefined) throw notFound(`The result of job '${job.id}' has expired.`);
-    const type = field === 'json' ? 'application/json' : field === 'text' ? 'text/plain' : 'application/x-ndjson';
+    const type =
+      field === 'json'
+        ? 'application/json'
+        : field === 'text'
+          ? 'text/plain'
+          : 'application/x-ndjson';
     res.status(200).type(`${type}; charset=utf-8`).send(body);
   });
 

@@ -31,7 +31,9 @@ export function miscRouter(ctx: ApiContext): Router {
       throw new HttpProblem(
         400,
         'Compile Error',
-        first === undefined ? 'The program does not compile.' : `${first.line}:${first.column}: ${first.message}`,
+        first === undefined
+          ? 'The program does not compile.'
+          : `${first.line}:${first.column}: ${first.message}`,
         { errors: outcome.errors },
       );
     }
@@ -45,7 +47,11 @@ export function miscRouter(ctx: ApiContext): Router {
     }
     const node = await chooseNode(ctx, nodeName(req.query['node'], 'node'));
     const requestId = randomUUID();
-    const subscriber = ctx.redis.duplicate({ lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+    const subscriber = ctx.redis.duplicate({
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: 1,
+    });
     subscriber.on('error', () => undefined);
     try {
       await subscriber.connect();
@@ -79,7 +85,11 @@ export function miscRouter(ctx: ApiContext): Router {
     principal(res);
     const request = tokenRequest(req.body);
     const scopes: Scope[] = (request.scopes as Scope[] | undefined) ?? ['jobs:write', 'jobs:read'];
-    const { token, record } = await ctx.tokens.issue(request.tenant, scopes, request.name ?? request.tenant);
+    const { token, record } = await ctx.tokens.issue(
+      request.tenant,
+      scopes,
+      request.name ?? request.tenant,
+    );
     res.status(201).json({ token, tenant: record.tenant, scopes: record.scopes });
   });
 

@@ -29,15 +29,26 @@ describe('embedded redis-server', needs('redis-server'), () => {
       await client.connect();
       assert.equal(await client.set('kept', 'across restarts'), 'OK');
       // Loopback only and password protected: no password, no access.
-      const anonymous = new Redis(first.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const anonymous = new Redis(first.port, '127.0.0.1', {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       anonymous.on('error', () => undefined);
-      await assert.rejects(anonymous.connect().then(() => anonymous.get('kept')), /NOAUTH|Connection is closed/);
+      await assert.rejects(
+        anonymous.connect().then(() => anonymous.get('kept')),
+        /NOAUTH|Connection is closed/,
+      );
       anonymous.disconnect();
       client.disconnect();
       await first.stop();
       assert.equal(alive(first.pid), false, 'redis-server stopped');
       assert.ok(existsSync(join(dir, 'appendonlydir')), 'append-only data in the data directory');
-      assert.equal(statSync(join(dir, 'redis.conf')).mode & 0o777, 0o600, 'config (with the password) is private');
+      assert.equal(
+        statSync(join(dir, 'redis.conf')).mode & 0o777,
+        0o600,
+        'config (with the password) is private',
+      );
 
       const second = await startEmbeddedRedis({ dataDir: dir, port: first.port });
       const again = new Redis(first.url, { lazyConnect: true });
@@ -57,7 +68,9 @@ describe('embedded redis-server', needs('redis-server'), () => {
       await assert.rejects(
         startEmbeddedRedis({ dataDir: dir, binary: '/nonexistent/redis-server' }),
         (err: unknown) =>
-          err instanceof RedisServerMissingError && /apt-get install redis-server/.test(err.message) && /make setup/.test(err.message),
+          err instanceof RedisServerMissingError &&
+          /apt-get install redis-server/.test(err.message) &&
+          /make setup/.test(err.message),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -75,7 +75,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     openapi: new OpenApiValidator(),
     workers,
     async worker(o) {
-      const w = await startWorker({ ...o, redisUrl: redis.url, prefix, logger: o.logger ?? silent });
+      const w = await startWorker({
+        ...o,
+        redisUrl: redis.url,
+        prefix,
+        logger: o.logger ?? silent,
+      });
       await w.ready();
       workers.push(w);
       return w;

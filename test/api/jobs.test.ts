@@ -49,7 +49,11 @@ describe('job API', needs('redis-server'), () => {
     await h?.close();
   });
 
-  function api(method: 'get' | 'post' | 'delete', path: string, token: string | null = alice): request.Test {
+  function api(
+    method: 'get' | 'post' | 'delete',
+    path: string,
+    token: string | null = alice,
+  ): request.Test {
     const r = request(h.app)[method](path);
     return token === null ? r : r.set('Authorization', `Bearer ${token}`);
   }
@@ -61,7 +65,12 @@ describe('job API', needs('redis-server'), () => {
       assert.equal(res.status, 401);
       assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
       assert.match(String(res.headers['www-authenticate']), /^Bearer/);
-      const body = JSON.parse(res.text) as { type: string; title: string; status: number; detail: string };
+      const body = JSON.parse(res.text) as {
+        type: string;
+        title: string;
+        status: number;
+        detail: string;
+      };
       assert.equal(body.status, 401);
       assert.equal(body.title, 'Unauthorized');
     }
@@ -71,12 +80,21 @@ describe('job API', needs('redis-server'), () => {
     const res = await api('post', '/v1/jobs').send({ program, durationSeconds: 5 });
     h.openapi.check('POST', '/v1/jobs', res);
     assert.equal(res.status, 202);
-    const job = res.body as { id: string; status: string; node: string; pid: null; createdAt: string };
+    const job = res.body as {
+      id: string;
+      status: string;
+      node: string;
+      pid: null;
+      createdAt: string;
+    };
     assert.equal(res.headers['location'], `/v1/jobs/${job.id}`);
     assert.equal(job.status, 'queued');
     assert.equal(job.node, 'node-a');
     assert.equal(job.pid, null);
-    const queued = await new Queue(queueName('node-a'), { connection: h.api.ctx.redis, prefix: h.prefix }).getJob(job.id);
+    const queued = await new Queue(queueName('node-a'), {
+      connection: h.api.ctx.redis,
+      prefix: h.prefix,
+    }).getJob(job.id);
     assert.equal(queued?.data.id, job.id, 'the job is in the node queue');
 
     const got = await api('get', `/v1/jobs/${job.id}`);
@@ -103,16 +121,24 @@ describe('job API', needs('redis-server'), () => {
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.match((JSON.parse(res.text) as { detail: string }).detail, detail);
     }
-    const bad = await api('post', '/v1/jobs').set('Content-Type', 'application/json').send('{"program":');
+    const bad = await api('post', '/v1/jobs')
+      .set('Content-Type', 'application/json')
+      .send('{"program":');
     h.openapi.check('POST', '/v1/jobs', bad);
     assert.equal(bad.status, 400);
 
-    const big = await api('post', '/v1/jobs').send({ program: `${'/*x*/'.repeat(13108)}BEGIN{}`, durationSeconds: 1 });
+    const big = await api('post', '/v1/jobs').send({
+      program: `${'/*x*/'.repeat(13108)}BEGIN{}`,
+      durationSeconds: 1,
+    });
     h.openapi.check('POST', '/v1/jobs', big);
     assert.equal(big.status, 413);
     assert.match((JSON.parse(big.text) as { detail: string }).detail, /65536/);
 
-    const huge = await api('post', '/v1/jobs').send({ program: 'x'.repeat(2 * 1024 * 1024), durationSeconds: 1 });
+    const huge = await api('post', '/v1/jobs').send({
+      program: 'x'.repeat(2 * 1024 * 1024),
+      durationSeconds: 1,
+    });
     h.openapi.check('POST', '/v1/jobs', huge);
     assert.equal(huge.status, 413);
   });
@@ -137,19 +163,27 @@ describe('job API', needs('redis-server'), () => {
   });
 
   it('returns the same job for a repeated Idempotency-Key', async () => {
-    const first = await api('post', '/v1/jobs').set('Idempotency-Key', 'k-1').send({ program, durationSeconds: 7 });
-    const second = await api('post', '/v1/jobs').set('Idempotency-Key', 'k-1').send({ program, durationSeconds: 7 });
+    const first = await api('post', '/v1/jobs')
+      .set('Idempotency-Key', 'k-1')
+      .send({ program, durationSeconds: 7 });
+    const second = await api('post', '/v1/jobs')
+      .set('Idempotency-Key', 'k-1')
+      .send({ program, durationSeconds: 7 });
     h.openapi.check('POST', '/v1/jobs', second);
     assert.equal(first.status, 202);
     assert.equal(second.status, 202);
     assert.equal((second.body as { id: string }).id, (first.body as { id: string }).id);
     assert.equal(second.headers['idempotent-replayed'], 'true');
     // The key is per tenant: bob's identical key makes bob's own job.
-    const bobs = await api('post', '/v1/jobs', bob).set('Idempotency-Key', 'k-1').send({ program, durationSeconds: 7 });
+    const bobs = await api('post', '/v1/jobs', bob)
+      .set('Idempotency-Key', 'k-1')
+      .send({ program, durationSeconds: 7 });
     assert.notEqual((bobs.body as { id: string }).id, (first.body as { id: string }).id);
     // Concurrent first submissions with a fresh key still make one job.
     const many = await Promise.all(
-      Array.from({ length: 5 }, () => api('post', '/v1/jobs').set('Idempotency-Key', 'k-2').send({ program, durationSeconds: 7 })),
+      Array.from({ length: 5 }, () =>
+        api('post', '/v1/jobs').set('Idempotency-Key', 'k-2').send({ program, durationSeconds: 7 }),
+      ),
     );
     assert.equal(new Set(many.map((r) => (r.body as { id: string }).id)).size, 1);
   });
@@ -164,13 +198,20 @@ describe('job API', needs('redis-server'), () => {
     await api('delete', `/v1/jobs/${ids[1]}`, t);
     const all = await api('get', '/v1/jobs', t);
     h.openapi.check('GET', '/v1/jobs', all);
-    assert.deepEqual((all.body as { items: { id: string }[] }).items.map((j) => j.id), [...ids].reverse());
+    assert.deepEqual(
+      (all.body as { items: { id: string }[] }).items.map((j) => j.id),
+      [...ids].reverse(),
+    );
 
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: request.Response = await api('get', `/v1/jobs?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`, t);
+      const res: request.Response = await api(
+        'get',
+        `/v1/jobs?limit=2${cursor === null ? '' : `&cursor=${cursor}`}`,
+        t,
+      );
       h.openapi.check('GET', '/v1/jobs', res);
       const page = res.body as { items: { id: string }[]; nextCursor: string | null };
       seen.push(...page.items.map((j) => j.id));
@@ -181,7 +222,10 @@ describe('job API', needs('redis-server'), () => {
     assert.equal(pages, 3);
 
     const cancelled = await api('get', '/v1/jobs?status=cancelled', t);
-    assert.deepEqual((cancelled.body as { items: { id: string }[] }).items.map((j) => j.id), [ids[1]]);
+    assert.deepEqual(
+      (cancelled.body as { items: { id: string }[] }).items.map((j) => j.id),
+      [ids[1]],
+    );
     const bad = await api('get', '/v1/jobs?status=done', t);
     h.openapi.check('GET', '/v1/jobs', bad);
     assert.equal(bad.status, 400);
@@ -210,7 +254,11 @@ describe('job API', needs('redis-server'), () => {
   });
 
   it('chooses nodes: unknown node 400; with several live nodes, 400 naming them unless one is named', async () => {
-    const unknown = await api('post', '/v1/jobs').send({ program, durationSeconds: 5, node: 'nowhere' });
+    const unknown = await api('post', '/v1/jobs').send({
+      program,
+      durationSeconds: 5,
+      node: 'nowhere',
+    });
     h.openapi.check('POST', '/v1/jobs', unknown);
     assert.equal(unknown.status, 400);
     assert.match((JSON.parse(unknown.text) as { detail: string }).detail, /nowhere.*node-a/);
@@ -219,14 +267,24 @@ describe('job API', needs('redis-server'), () => {
     const ambiguous = await api('post', '/v1/jobs').send({ program, durationSeconds: 5 });
     h.openapi.check('POST', '/v1/jobs', ambiguous);
     assert.equal(ambiguous.status, 400);
-    assert.deepEqual((JSON.parse(ambiguous.text) as { nodes: string[] }).nodes, ['node-a', 'node-b']);
-    const chosen = await api('post', '/v1/jobs').send({ program, durationSeconds: 5, node: 'node-b' });
+    assert.deepEqual((JSON.parse(ambiguous.text) as { nodes: string[] }).nodes, [
+      'node-a',
+      'node-b',
+    ]);
+    const chosen = await api('post', '/v1/jobs').send({
+      program,
+      durationSeconds: 5,
+      node: 'node-b',
+    });
     assert.equal(chosen.status, 202);
     assert.equal((chosen.body as { node: string }).node, 'node-b');
 
     const nodes = await api('get', '/v1/nodes');
     h.openapi.check('GET', '/v1/nodes', nodes);
-    assert.deepEqual((nodes.body as { items: { name: string }[] }).items.map((n) => n.name), ['node-a', 'node-b']);
+    assert.deepEqual(
+      (nodes.body as { items: { name: string }[] }).items.map((n) => n.name),
+      ['node-a', 'node-b'],
+    );
     await h.api.ctx.redis.del(h.api.ctx.keys.worker('node-b', 'w-node-b'));
   });
 
@@ -234,7 +292,10 @@ describe('job API', needs('redis-server'), () => {
     const res = await api('post', '/v1/tokens').send({ tenant: 'eve' });
     h.openapi.check('POST', '/v1/tokens', res);
     assert.equal(res.status, 403);
-    const ok = await api('post', '/v1/tokens', h.admin).send({ tenant: 'eve', scopes: ['jobs:read'] });
+    const ok = await api('post', '/v1/tokens', h.admin).send({
+      tenant: 'eve',
+      scopes: ['jobs:read'],
+    });
     h.openapi.check('POST', '/v1/tokens', ok);
     assert.equal(ok.status, 201);
     const readOnly = (ok.body as { token: string }).token;

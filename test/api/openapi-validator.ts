@@ -40,7 +40,10 @@ export class OpenApiValidator {
   constructor() {
     this.doc = parse(readFileSync(`${repoRoot}openapi.yaml`, 'utf8')) as OpenApiDoc;
     this.ajv = new Ajv2020({ strict: false, allErrors: true });
-    this.ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+    this.ajv.addFormat(
+      'date-time',
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
+    );
     this.ajv.addSchema({ ...(this.doc as object), $id: 'openapi.json' });
   }
 
@@ -65,14 +68,25 @@ export class OpenApiValidator {
     if (response.content === undefined) return;
     assert.ok(type, `${method} ${pathTemplate} ${res.status}: no content type`);
     const media = response.content[type];
-    assert.ok(media, `${method} ${pathTemplate} ${res.status}: content type ${type} is not documented`);
-    if (!(type === 'application/json' || type.endsWith('+json')) || media.schema === undefined) return;
+    assert.ok(
+      media,
+      `${method} ${pathTemplate} ${res.status}: content type ${type} is not documented`,
+    );
+    if (!(type === 'application/json' || type.endsWith('+json')) || media.schema === undefined)
+      return;
     const ref = (media.schema as { $ref?: string }).$ref;
     const schema = ref === undefined ? media.schema : { $ref: `openapi.json${ref}` };
     const validate = this.ajv.compile(schema as object);
-    const body = res.body !== undefined && !(typeof res.body === 'object' && res.body !== null && Object.keys(res.body).length === 0 && res.text)
-      ? res.body
-      : JSON.parse(res.text ?? 'null');
+    const body =
+      res.body !== undefined &&
+      !(
+        typeof res.body === 'object' &&
+        res.body !== null &&
+        Object.keys(res.body).length === 0 &&
+        res.text
+      )
+        ? res.body
+        : JSON.parse(res.text ?? 'null');
     assert.ok(
       validate(body),
       `${method} ${pathTemplate} ${res.status} body does not match openapi.yaml: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`,

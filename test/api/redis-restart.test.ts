@@ -16,7 +16,12 @@ describe('Redis restart', needs('redis-server'), () => {
 
   before(async () => {
     h = await startHarness();
-    await h.worker({ node: 'steady', runner: scriptedRunner({ lines: ['x\n'] }), concurrency: 1, heartbeatMs: 200 });
+    await h.worker({
+      node: 'steady',
+      runner: scriptedRunner({ lines: ['x\n'] }),
+      concurrency: 1,
+      heartbeatMs: 200,
+    });
     token = await h.token('steady-tenant');
   });
   after(async () => {
@@ -29,7 +34,10 @@ describe('Redis restart', needs('redis-server'), () => {
   it('answers 503 while Redis is down, recovers, and loses no accepted job', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await auth(request(h.app).post('/v1/jobs')).send({ program: 'BEGIN { }', durationSeconds: 1 });
+      const res = await auth(request(h.app).post('/v1/jobs')).send({
+        program: 'BEGIN { }',
+        durationSeconds: 1,
+      });
       assert.equal(res.status, 202);
       ids.push((res.body as { id: string }).id);
     }
@@ -38,7 +46,10 @@ describe('Redis restart', needs('redis-server'), () => {
     const ready = await request(h.app).get('/readyz');
     h.openapi.check('GET', '/readyz', ready);
     assert.equal(ready.status, 503);
-    const submit = await auth(request(h.app).post('/v1/jobs')).send({ program: 'BEGIN { }', durationSeconds: 1 });
+    const submit = await auth(request(h.app).post('/v1/jobs')).send({
+      program: 'BEGIN { }',
+      durationSeconds: 1,
+    });
     h.openapi.check('POST', '/v1/jobs', submit);
     assert.equal(submit.status, 503);
     assert.match(submit.headers['content-type'] ?? '', /^application\/problem\+json/);
@@ -48,19 +59,31 @@ describe('Redis restart', needs('redis-server'), () => {
     const health = await request(h.app).get('/healthz');
     assert.equal(health.status, 200, 'liveness does not depend on Redis');
 
-    restarted = await startEmbeddedRedis({ dataDir: h.dir, port: h.redis.port, appendfsync: 'everysec' });
+    restarted = await startEmbeddedRedis({
+      dataDir: h.dir,
+      port: h.redis.port,
+      appendfsync: 'everysec',
+    });
     await eventually('the API to be ready again', async () =>
       (await request(h.app).get('/readyz')).status === 200 ? true : undefined,
     );
     for (const id of ids) {
-      const status = await eventually(`job ${id} to complete`, async () => {
-        const res = await auth(request(h.app).get(`/v1/jobs/${id}`));
-        const s = (res.body as { status?: string }).status;
-        return s === 'completed' || s === 'failed' || s === 'cancelled' ? s : undefined;
-      }, 30_000, 100);
+      const status = await eventually(
+        `job ${id} to complete`,
+        async () => {
+          const res = await auth(request(h.app).get(`/v1/jobs/${id}`));
+          const s = (res.body as { status?: string }).status;
+          return s === 'completed' || s === 'failed' || s === 'cancelled' ? s : undefined;
+        },
+        30_000,
+        100,
+      );
       assert.equal(status, 'completed', id);
     }
-    const after = await auth(request(h.app).post('/v1/jobs')).send({ program: 'BEGIN { }', durationSeconds: 1 });
+    const after = await auth(request(h.app).post('/v1/jobs')).send({
+      program: 'BEGIN { }',
+      durationSeconds: 1,
+    });
     assert.equal(after.status, 202);
   });
 });

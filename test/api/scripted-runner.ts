@@ -3,7 +3,12 @@
 // `everyMs`, then waits for the job's duration or an abort, and ends with a map dump, as a
 // real session's records would come. Tests that claim tracing behaviour use kernelRunner.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobRunner, TraceHooks, TraceOutcome, TraceRequest } from '../../worker/service/job-runner.js';
+import type {
+  JobRunner,
+  TraceHooks,
+  TraceOutcome,
+  TraceRequest,
+} from '../../worker/service/job-runner.js';
 
 export interface ScriptedRunnerOptions {
   lines?: string[];
@@ -52,8 +57,8 @@ export function scriptedRunner(o: ScriptedRunnerOptions = {}): JobRunner {
       };
     },
     async listProbes(search: string): Promise<string[]> {
-      return ['tracepoint:syscalls:sys_enter_read', 'tracepoint:syscalls:sys_enter_write'].filter((p) =>
-        p.includes(search.replace(/\*/g, '')),
+      return ['tracepoint:syscalls:sys_enter_read', 'tracepoint:syscalls:sys_enter_write'].filter(
+        (p) => p.includes(search.replace(/\*/g, '')),
       );
     },
   };

@@ -34,17 +34,35 @@ const program = 'BEGIN { printf("hello %d\\n", 42); @n = count(); exit(); }';
 
 describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
   it('runs the whole service and stops it cleanly on SIGINT', async () => {
-    const expected = execFileSync('bpftrace', ['-e', program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const expected = execFileSync('bpftrace', ['-e', program], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const dir = mkdtempSync(join(tmpdir(), 'bpfq-serve-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', BPFQ_DATA_DIR: dir, BPFQ_NODE: 'served', BPFQ_HEARTBEAT_MS: '200' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      BPFQ_DATA_DIR: dir,
+      BPFQ_NODE: 'served',
+      BPFQ_HEARTBEAT_MS: '200',
+    };
     delete env['REDIS_URL'];
     delete env['BPFQ_ADMIN_TOKEN'];
-    const serve = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const serve = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'serve'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     serve.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => serve.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      serve.once('exit', (code) => resolve(code)),
+    );
     try {
-      const base = await eventually('serve to start', async () => /API on (http:\/\/\S+)\/v1/.exec(stderr)?.[1], 30_000);
+      const base = await eventually(
+        'serve to start',
+        async () => /API on (http:\/\/\S+)\/v1/.exec(stderr)?.[1],
+        30_000,
+      );
       const tokenFile = /admin token created in (\S+)/.exec(stderr)?.[1];
       assert.equal(tokenFile, join(dir, 'admin-token'));
       assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
@@ -53,15 +71,27 @@ describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
       assert.equal(redisServersIn(dir).length, 1, 'one embedded redis-server');
 
       const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
-      const created = await fetch(`${base}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ program, durationSeconds: 10 }) });
+      const created = await fetch(`${base}/v1/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ program, durationSeconds: 10 }),
+      });
       assert.equal(created.status, 202);
       const { id } = (await created.json()) as { id: string };
-      const status = await eventually('the job to finish', async () => {
-        const job = (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as { status: string };
-        return ['completed', 'failed', 'cancelled'].includes(job.status) ? job.status : undefined;
-      }, 20_000);
+      const status = await eventually(
+        'the job to finish',
+        async () => {
+          const job = (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as {
+            status: string;
+          };
+          return ['completed', 'failed', 'cancelled'].includes(job.status) ? job.status : undefined;
+        },
+        20_000,
+      );
       assert.equal(status, 'completed');
-      const text = await (await fetch(`${base}/v1/jobs/${id}/result?format=text`, { headers })).text();
+      const text = await (
+        await fetch(`${base}/v1/jobs/${id}/result?format=text`, { headers })
+      ).text();
       assert.equal(text, expected);
 
       serve.kill('SIGINT');

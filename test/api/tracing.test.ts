@@ -21,13 +21,18 @@ interface ApiJob {
   id: string;
   status: string;
   error: string | null;
-  errorDetail: { kind: string; diagnostics?: { line: number; column: number; message: string }[] } | null;
+  errorDetail: {
+    kind: string;
+    diagnostics?: { line: number; column: number; message: string }[];
+  } | null;
   hasResult: boolean;
 }
 
 /** The workload (test/kernel/runtime-workload.c) waiting for a newline before it works. */
 function startWorkload(n: number): ChildProcess & { go(): void } {
-  const child = spawn(workloadBinary(), [String(n), 'wait'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn(workloadBinary(), [String(n), 'wait'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   return Object.assign(child, { go: () => child.stdin!.end('\n') });
 }
 
@@ -76,44 +81,76 @@ describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'
     return (await auth(request(h.app).get(`/v1/jobs/${id}`))).body as ApiJob;
   }
   const finished = (id: string, timeoutMs = 20_000): Promise<ApiJob> =>
-    eventually(`job ${id} to finish`, async () => {
-      const j = await job(id);
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
-    }, timeoutMs);
+    eventually(
+      `job ${id} to finish`,
+      async () => {
+        const j = await job(id);
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+      },
+      timeoutMs,
+    );
   const attached = (id: string): Promise<true> =>
-    eventually(`job ${id} to attach`, async () =>
-      (await readEvents(h.api.ctx.redis, h.api.ctx.keys, id, '0')).some((e) => e.event === 'attached') ? true : undefined,
-    20_000);
+    eventually(
+      `job ${id} to attach`,
+      async () =>
+        (await readEvents(h.api.ctx.redis, h.api.ctx.keys, id, '0')).some(
+          (e) => e.event === 'attached',
+        )
+          ? true
+          : undefined,
+      20_000,
+    );
   async function nothingLeft(): Promise<void> {
-    await eventually('our BPF programs to be unloaded', async () => {
-      const extra = [...loadedBpfIds().progs].filter((id) => !progsBefore.has(id));
-      return extra.length === 0 ? true : undefined;
-    }, 10_000, 100);
+    await eventually(
+      'our BPF programs to be unloaded',
+      async () => {
+        const extra = [...loadedBpfIds().progs].filter((id) => !progsBefore.has(id));
+        return extra.length === 0 ? true : undefined;
+      },
+      10_000,
+      100,
+    );
   }
 
   it('prints exactly what bpftrace 0.17 prints for a pid-scoped tracepoint job', async () => {
     // bpftrace 0.17 on the same program and workload; -p makes it end when the workload ends.
     const oracleLoad = startWorkload(100);
-    const oracle = spawn('bpftrace', ['-p', String(oracleLoad.pid), '-e', differential, String(oracleLoad.pid)], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const oracle = spawn(
+      'bpftrace',
+      ['-p', String(oracleLoad.pid), '-e', differential, String(oracleLoad.pid)],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     let expected = '';
     oracle.stdout!.setEncoding('utf8').on('data', (d: string) => (expected += d));
-    await eventually('bpftrace to attach', async () => (expected.includes('Attaching') ? true : undefined), 20_000);
+    await eventually(
+      'bpftrace to attach',
+      async () => (expected.includes('Attaching') ? true : undefined),
+      20_000,
+    );
     await sleep(500); // 0.17 prints the banner before attaching
     oracleLoad.go();
     await exited(oracle);
     assert.match(expected, /^Attaching 2 probes\.\.\.\nbig 91\n/);
 
     const load = startWorkload(100);
-    const created = await submit({ program: differential, durationSeconds: 60, pid: load.pid, params: [String(load.pid)] });
+    const created = await submit({
+      program: differential,
+      durationSeconds: 60,
+      pid: load.pid,
+      params: [String(load.pid)],
+    });
     const live = `${base}/v1/jobs/${created.id}/events`;
     await attached(created.id);
     load.go();
     const done = await finished(created.id);
     assert.equal(done.status, 'completed', done.error ?? '');
 
-    const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`)).set('Accept', 'text/plain');
+    const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`)).set(
+      'Accept',
+      'text/plain',
+    );
     h.openapi.check('GET', '/v1/jobs/{id}/result', text);
     assert.equal(text.text, expected);
 
@@ -121,15 +158,24 @@ describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'
     h.openapi.check('GET', '/v1/jobs/{id}/result', json);
     const result = json.body as {
       printf: string[];
-      maps: { name: string; entries: { value: { type: string; value?: number; buckets?: unknown[] } }[] }[];
+      maps: {
+        name: string;
+        entries: { value: { type: string; value?: number; buckets?: unknown[] } }[];
+      }[];
       records: { type: string }[];
     };
     assert.equal(result.printf.length, 9);
     const calls = result.maps.find((m) => m.name === '@calls');
     assert.deepEqual(calls?.entries[0]?.value, { type: 'int', value: 100 });
     const sizes = result.maps.find((m) => m.name === '@sizes');
-    assert.deepEqual(sizes?.entries[0]?.value, { type: 'hist', buckets: [{ min: 64, max: 127, count: 9 }] });
-    assert.deepEqual(result.records.at(-1), { type: 'hist', data: { '@sizes': [{ min: 64, max: 127, count: 9 }] } });
+    assert.deepEqual(sizes?.entries[0]?.value, {
+      type: 'hist',
+      buckets: [{ min: 64, max: 127, count: 9 }],
+    });
+    assert.deepEqual(result.records.at(-1), {
+      type: 'hist',
+      data: { '@sizes': [{ min: 64, max: 127, count: 9 }] },
+    });
     assert.ok(live.length > 0);
     await nothingLeft();
   });
@@ -155,7 +201,8 @@ describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'
 
   it('cancels a running trace: it detaches within a second and keeps its partial result', async () => {
     const created = await submit({
-      program: 'interval:ms:100 { @ticks = count(); } tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
+      program:
+        'interval:ms:100 { @ticks = count(); } tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
       durationSeconds: 120,
     });
     await attached(created.id);
@@ -168,7 +215,10 @@ describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'
     assert.equal(done.status, 'cancelled');
     assert.ok(took < 1500, `stopped in ${took} ms`);
     const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
-    const result = res.body as { interrupted: boolean; maps: { name: string; entries: { value: { value: number } }[] }[] };
+    const result = res.body as {
+      interrupted: boolean;
+      maps: { name: string; entries: { value: { value: number } }[] }[];
+    };
     assert.equal(result.interrupted, true);
     const ticks = result.maps.find((m) => m.name === '@ticks')?.entries[0]?.value.value ?? 0;
     assert.ok(ticks >= 3 && ticks <= 12, `partial @ticks = ${ticks}`);
@@ -195,7 +245,9 @@ describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'
     assert.equal(await h.api.ctx.queues.get('local').getJobState(created.id), 'failed');
     assert.equal((await job(created.id)).status, 'failed');
 
-    const compile = await auth(request(h.app).post('/v1/compile')).send({ program: 'BEGIN { @x = hist(); }' });
+    const compile = await auth(request(h.app).post('/v1/compile')).send({
+      program: 'BEGIN { @x = hist(); }',
+    });
     h.openapi.check('POST', '/v1/compile', compile);
     assert.equal(compile.status, 400);
     assert.deepEqual((JSON.parse(compile.text) as { errors: unknown[] }).errors[0], {
@@ -204,14 +256,20 @@ describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'
       message: 'hist() requires one argument (0 provided)',
       code: 'E2025',
     });
-    const ok = await auth(request(h.app).post('/v1/compile')).send({ program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }' });
+    const ok = await auth(request(h.app).post('/v1/compile')).send({
+      program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }',
+    });
     h.openapi.check('POST', '/v1/compile', ok);
     assert.equal(ok.status, 200);
     assert.equal((ok.body as { probes: number }).probes, 1);
   });
 
   it('fails a job whose pid does not exist at once, saying so', async () => {
-    const created = await submit({ program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }', durationSeconds: 5, pid: 2 ** 22 + 7 });
+    const created = await submit({
+      program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }',
+      durationSeconds: 5,
+      pid: 2 ** 22 + 7,
+    });
     const done = await finished(created.id, 5000);
     assert.equal(done.status, 'failed');
     assert.equal(done.errorDetail?.kind, 'pid');
@@ -240,7 +298,8 @@ describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'
         child.once('exit', () => reject(new Error(`worker exited: ${stderr}`)));
       });
       const created = await submit({
-        program: 'interval:ms:100 { @ticks = count(); } tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
+        program:
+          'interval:ms:100 { @ticks = count(); } tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
         durationSeconds: 120,
         node: 'doomed',
       });

@@ -65,17 +65,23 @@ describe('worker flow', needs('redis-server'), () => {
     return res.body as ApiJob;
   }
   const finished = (id: string, timeoutMs = 10_000): Promise<ApiJob> =>
-    eventually(`job ${id} to finish`, async () => {
-      const j = await job(id);
-      return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
-    }, timeoutMs);
+    eventually(
+      `job ${id} to finish`,
+      async () => {
+        const j = await job(id);
+        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+      },
+      timeoutMs,
+    );
 
   it('runs a job and stores JSON, bpftrace text and NDJSON results', async () => {
     const created = await submit({ program: 'BEGIN { printf("one\\n"); }', durationSeconds: 1 });
     const live = readSse(`${base}/v1/jobs/${created.id}/events`, token);
     const done = await finished(created.id);
     assert.equal(done.status, 'completed');
-    assert.ok(done.startedAt !== null && done.finishedAt !== null && done.finishedAt >= done.startedAt);
+    assert.ok(
+      done.startedAt !== null && done.finishedAt !== null && done.finishedAt >= done.startedAt,
+    );
     assert.equal(done.hasResult, true);
 
     const json = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
@@ -93,7 +99,12 @@ describe('worker flow', needs('redis-server'), () => {
     assert.equal(result.interrupted, false);
     assert.deepEqual(result.printf, ['one\n', 'two\n', 'three\n']);
     assert.equal(result.attachedProbes, 1);
-    assert.deepEqual(result.maps[0], { name: '@lines', kind: 'count', keyed: false, entries: [{ key: [], value: { type: 'int', value: 3 } }] });
+    assert.deepEqual(result.maps[0], {
+      name: '@lines',
+      kind: 'count',
+      keyed: false,
+      entries: [{ key: [], value: { type: 'int', value: 3 } }],
+    });
     assert.deepEqual(result.records, [
       { type: 'attached_probes', data: { probes: 1 } },
       { type: 'printf', data: 'one\n' },
@@ -104,7 +115,10 @@ describe('worker flow', needs('redis-server'), () => {
 
     // What bpftrace 0.17 prints for these records (see worker/output's fixtures).
     const expectedText = 'Attaching 1 probe...\none\ntwo\nthree\n\n\n@lines: 3\n';
-    const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`)).set('Accept', 'text/plain');
+    const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`)).set(
+      'Accept',
+      'text/plain',
+    );
     h.openapi.check('GET', '/v1/jobs/{id}/result', text);
     assert.match(text.headers['content-type'] ?? '', /^text\/plain/);
     assert.equal(text.text, expectedText);
@@ -118,23 +132,47 @@ describe('worker flow', needs('redis-server'), () => {
     const end = await live.done;
     assert.equal(end.status, 200);
     assert.match(end.contentType ?? '', /^text\/event-stream/);
-    const names = live.events.map((e) => (e.event === 'status' ? `status:${(e.data as { status: string }).status}` : e.event));
-    assert.deepEqual(names, ['status:queued', 'status:running', 'attached', 'printf', 'printf', 'printf', 'result', 'status:completed']);
-    assert.deepEqual(live.events.filter((e) => e.event === 'printf').map((e) => (e.data as { text: string }).text), ['one\n', 'two\n', 'three\n']);
+    const names = live.events.map((e) =>
+      e.event === 'status' ? `status:${(e.data as { status: string }).status}` : e.event,
+    );
+    assert.deepEqual(names, [
+      'status:queued',
+      'status:running',
+      'attached',
+      'printf',
+      'printf',
+      'printf',
+      'result',
+      'status:completed',
+    ]);
+    assert.deepEqual(
+      live.events.filter((e) => e.event === 'printf').map((e) => (e.data as { text: string }).text),
+      ['one\n', 'two\n', 'three\n'],
+    );
 
     // A late client gets the backlog; one resuming with Last-Event-ID gets only what followed.
     const late = readSse(`${base}/v1/jobs/${created.id}/events`, token);
     await late.done;
-    assert.deepEqual(late.events.map((e) => e.id), live.events.map((e) => e.id));
+    assert.deepEqual(
+      late.events.map((e) => e.id),
+      live.events.map((e) => e.id),
+    );
     const third = live.events[3]!.id!;
-    const resumed = readSse(`${base}/v1/jobs/${created.id}/events`, token, { 'Last-Event-ID': third });
+    const resumed = readSse(`${base}/v1/jobs/${created.id}/events`, token, {
+      'Last-Event-ID': third,
+    });
     await resumed.done;
-    assert.deepEqual(resumed.events.map((e) => e.id), live.events.slice(4).map((e) => e.id));
+    assert.deepEqual(
+      resumed.events.map((e) => e.id),
+      live.events.slice(4).map((e) => e.id),
+    );
   });
 
   it('cancels a running job within a second; it keeps its partial result', async () => {
     const created = await submit({ program: 'BEGIN { }', durationSeconds: 60 });
-    await eventually('running', async () => ((await job(created.id)).status === 'running' ? true : undefined));
+    await eventually('running', async () =>
+      (await job(created.id)).status === 'running' ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 150)); // let a line or two be printed
     const asked = Date.now();
     const del = await auth(request(h.app).delete(`/v1/jobs/${created.id}`));
@@ -145,10 +183,18 @@ describe('worker flow', needs('redis-server'), () => {
     assert.equal(done.status, 'cancelled');
     const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
     h.openapi.check('GET', '/v1/jobs/{id}/result', res);
-    const result = res.body as { status: string; interrupted: boolean; printf: string[]; maps: unknown[] };
+    const result = res.body as {
+      status: string;
+      interrupted: boolean;
+      printf: string[];
+      maps: unknown[];
+    };
     assert.equal(result.status, 'cancelled');
     assert.equal(result.interrupted, true);
-    assert.ok(result.printf.length >= 1 && result.printf.length < 3, `partial: ${result.printf.length} lines`);
+    assert.ok(
+      result.printf.length >= 1 && result.printf.length < 3,
+      `partial: ${result.printf.length} lines`,
+    );
     assert.equal(result.maps.length, 1, 'the exit dump is kept');
   });
 
@@ -165,7 +211,10 @@ describe('worker flow', needs('redis-server'), () => {
   it('bounds a printf flood and reports the dropped lines as lost events', async () => {
     const flood = await h.worker({
       node: 'flood',
-      runner: scriptedRunner({ lines: Array.from({ length: 3000 }, (_, i) => `line ${i} ${'x'.repeat(40)}\n`), everyMs: 0 }),
+      runner: scriptedRunner({
+        lines: Array.from({ length: 3000 }, (_, i) => `line ${i} ${'x'.repeat(40)}\n`),
+        everyMs: 0,
+      }),
       maxResultBytes: 64 * 1024,
       stallMs: 600,
       heartbeatMs: 200,
@@ -189,16 +238,26 @@ describe('worker flow', needs('redis-server'), () => {
   it('marks a job "worker lost" when its worker is killed with -9', async () => {
     const script = fileURLToPath(new URL('./scripted-worker-main.js', import.meta.url));
     const child = spawn(process.execPath, [script], {
-      env: { ...process.env, REDIS_URL: h.redis.url, BPFQ_PREFIX: h.prefix, BPFQ_NODE: 'doomed', BPFQ_STALL_MS: '600' },
+      env: {
+        ...process.env,
+        REDIS_URL: h.redis.url,
+        BPFQ_PREFIX: h.prefix,
+        BPFQ_NODE: 'doomed',
+        BPFQ_STALL_MS: '600',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => (d.toString().includes('ready') ? resolve() : undefined));
+        child.stdout.on('data', (d: Buffer) =>
+          d.toString().includes('ready') ? resolve() : undefined,
+        );
         child.once('exit', () => reject(new Error('worker exited early')));
       });
       const created = await submit({ program: 'BEGIN { }', durationSeconds: 60, node: 'doomed' });
-      await eventually('running', async () => ((await job(created.id)).status === 'running' ? true : undefined));
+      await eventually('running', async () =>
+        (await job(created.id)).status === 'running' ? true : undefined,
+      );
       child.kill('SIGKILL');
       const killed = Date.now();
       const done = await finished(created.id, 10_000);
@@ -219,7 +278,9 @@ describe('worker flow', needs('redis-server'), () => {
       heartbeatMs: 200,
     });
     const created = await submit({ program: 'BEGIN { }', durationSeconds: 60, node: 'leaving' });
-    await eventually('running', async () => ((await job(created.id)).status === 'running' ? true : undefined));
+    await eventually('running', async () =>
+      (await job(created.id)).status === 'running' ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 120));
     await w.close();
     const done = await job(created.id);
@@ -230,7 +291,10 @@ describe('worker flow', needs('redis-server'), () => {
     assert.equal(result.interrupted, true);
     assert.ok(result.printf.length >= 1 && result.printf.length < 4);
     const nodes = await auth(request(h.app).get('/v1/nodes'));
-    assert.ok(!(nodes.body as { items: { name: string }[] }).items.some((n) => n.name === 'leaving'), 'deregistered');
+    assert.ok(
+      !(nodes.body as { items: { name: string }[] }).items.some((n) => n.name === 'leaving'),
+      'deregistered',
+    );
   });
 
   it('counts finished jobs in /metrics and ran each job once', async () => {

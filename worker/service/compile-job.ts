@@ -15,11 +15,17 @@ export function compileJob(request: TraceRequest, host: CompilerHost): Artifact 
   );
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (result.artifact === undefined || errors.length > 0) {
-    const diagnostics = errors.map((d) => ({ line: d.span.line, column: d.span.column, message: d.message }));
+    const diagnostics = errors.map((d) => ({
+      line: d.span.line,
+      column: d.span.column,
+      message: d.message,
+    }));
     const first = diagnostics[0];
     throw new TraceFailure(
       { kind: 'compile', diagnostics },
-      first === undefined ? 'the program does not compile' : `stdin:${first.line}:${first.column}: ${first.message}`,
+      first === undefined
+        ? 'the program does not compile'
+        : `stdin:${first.line}:${first.column}: ${first.message}`,
       true,
     );
   }

@@ -4,16 +4,36 @@
 // verifier, a missing kernel feature, a failed attach) and transient ones.
 import { listProbes as listProbesText, ListError } from '../../cli/list.js';
 import { nodeHost } from '../../host/node-host.js';
-import { AttachError, BpfError, NotSupportedError, VerifierError, runSession } from '../runtime/index.js';
+import {
+  AttachError,
+  BpfError,
+  NotSupportedError,
+  VerifierError,
+  runSession,
+} from '../runtime/index.js';
 import { compileJob } from './compile-job.js';
-import { TraceFailure, type JobRunner, type TraceHooks, type TraceOutcome, type TraceRequest } from './job-runner.js';
+import {
+  TraceFailure,
+  type JobRunner,
+  type TraceHooks,
+  type TraceOutcome,
+  type TraceRequest,
+} from './job-runner.js';
 
 function classify(err: unknown): TraceFailure | unknown {
   if (err instanceof VerifierError) {
-    return new TraceFailure({ kind: 'verifier', log: err.message }, `the kernel rejected the program: ${err.message.split('\n')[0] ?? ''}`, true);
+    return new TraceFailure(
+      { kind: 'verifier', log: err.message },
+      `the kernel rejected the program: ${err.message.split('\n')[0] ?? ''}`,
+      true,
+    );
   }
   if (err instanceof NotSupportedError) {
-    return new TraceFailure({ kind: 'not-supported' }, `not supported on this node: ${err.message}`, true);
+    return new TraceFailure(
+      { kind: 'not-supported' },
+      `not supported on this node: ${err.message}`,
+      true,
+    );
   }
   if (err instanceof AttachError) {
     return new TraceFailure({ kind: 'attach' }, err.message, true);

@@ -40,7 +40,8 @@ export class OutputCollector {
 
   /** Keeps the record if it fits; returns whether it may also be published live. */
   add(record: OutputRecord): boolean {
-    const streamed = record.type !== 'map' && record.type !== 'end' && record.type !== 'attached_probes';
+    const streamed =
+      record.type !== 'map' && record.type !== 'end' && record.type !== 'attached_probes';
     if (streamed) {
       const size = Buffer.byteLength(JSON.stringify(record));
       if (this.streamBytes + size > this.options.streamBudgetBytes) {

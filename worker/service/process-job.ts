@@ -88,12 +88,16 @@ export class JobProcessor implements RunningJobs {
     await this.event(id, 'running');
 
     // Keep the lease, and notice a cancel whose pub/sub message was missed.
-    const beat = setInterval(() => {
-      void (async () => {
-        await redis.set(keys.lease(id), this.o.workerId, 'PX', this.o.stallMs);
-        if ((await redis.hget(keys.job(id), 'cancelRequested')) === '1') controller.abort('cancel');
-      })().catch(() => undefined);
-    }, Math.max(50, Math.floor(this.o.stallMs / 3)));
+    const beat = setInterval(
+      () => {
+        void (async () => {
+          await redis.set(keys.lease(id), this.o.workerId, 'PX', this.o.stallMs);
+          if ((await redis.hget(keys.job(id), 'cancelRequested')) === '1')
+            controller.abort('cancel');
+        })().catch(() => undefined);
+      },
+      Math.max(50, Math.floor(this.o.stallMs / 3)),
+    );
     if ((await redis.hget(keys.job(id), 'cancelRequested')) === '1') controller.abort('cancel');
 
     // A streamed record is stored four times (text, NDJSON, the JSON records and printf
@@ -128,7 +132,9 @@ export class JobProcessor implements RunningJobs {
             onAttached: (probes) => {
               const at = new Date().toISOString();
               liveChain = liveChain.then(() =>
-                appendEvent(redis, keys, id, { event: 'attached', data: { probes, at } }).catch(() => undefined),
+                appendEvent(redis, keys, id, { event: 'attached', data: { probes, at } }).catch(
+                  () => undefined,
+                ),
               );
             },
             onOutput: (r) => {
@@ -136,13 +142,17 @@ export class JobProcessor implements RunningJobs {
               const text = live ? recordText(r) : undefined;
               if (text !== undefined) {
                 liveChain = liveChain.then(() =>
-                  appendEvent(redis, keys, id, { event: 'printf', data: { text } }).catch(() => undefined),
+                  appendEvent(redis, keys, id, { event: 'printf', data: { text } }).catch(
+                    () => undefined,
+                  ),
                 );
               } else if (collector.dropped + collector.unpublished > lostReported + 999) {
                 lostReported = collector.dropped + collector.unpublished;
                 const events = lostReported;
                 liveChain = liveChain.then(() =>
-                  appendEvent(redis, keys, id, { event: 'lost', data: { events } }).catch(() => undefined),
+                  appendEvent(redis, keys, id, { event: 'lost', data: { events } }).catch(
+                    () => undefined,
+                  ),
                 );
               }
             },
@@ -152,7 +162,9 @@ export class JobProcessor implements RunningJobs {
         await liveChain;
       }
 
-      const reason = controller.signal.aborted ? (controller.signal.reason as AbortReason) : undefined;
+      const reason = controller.signal.aborted
+        ? (controller.signal.reason as AbortReason)
+        : undefined;
       const status: JobStatus =
         reason === 'cancel' ? 'cancelled' : reason === 'shutdown' ? 'failed' : 'completed';
       const interrupted = reason !== undefined;
@@ -169,15 +181,30 @@ export class JobProcessor implements RunningJobs {
             ? { error: 'cancelled while running' }
             : {}),
       });
-      await recordJobWork(redis, keys, { seconds: (Date.now() - started) / 1000, lostEvents, bpfRunNs: 0 });
+      await recordJobWork(redis, keys, {
+        seconds: (Date.now() - started) / 1000,
+        lostEvents,
+        bpfRunNs: 0,
+      });
     } catch (err) {
-      if (err instanceof TraceFailure && (err.permanent || bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1))) {
+      if (
+        err instanceof TraceFailure &&
+        (err.permanent || bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1))
+      ) {
         await this.fail(id, err.message, err.detail, collector);
         throw new UnrecoverableError(err.message);
       }
-      if (!(err instanceof TraceFailure) && bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1)) {
+      if (
+        !(err instanceof TraceFailure) &&
+        bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1)
+      ) {
         logger.error({ err, jobId: id }, 'job failed');
-        await this.fail(id, 'internal error while running the job', { kind: 'internal' }, collector);
+        await this.fail(
+          id,
+          'internal error while running the job',
+          { kind: 'internal' },
+          collector,
+        );
         throw err;
       }
       // Transient: give the job back to the queue; BullMQ retries it with backoff.
@@ -192,7 +219,12 @@ export class JobProcessor implements RunningJobs {
     }
   }
 
-  private async fail(id: string, message: string, detail: JobErrorDetail, collector: OutputCollector): Promise<void> {
+  private async fail(
+    id: string,
+    message: string,
+    detail: JobErrorDetail,
+    collector: OutputCollector,
+  ): Promise<void> {
     // A failure after attaching still has output worth keeping (printf before a crash).
     const records = collector.finish();
     await this.finish(id, 'failed', {

@@ -7,7 +7,7 @@ import type { JobStatus } from '../../service/job.js';
 import type { ResultDocument, StoredResult } from '../../service/result.js';
 import type { components } from '../../api/generated/openapi.js';
 import { printedBuckets } from '../output/hist-buckets.js';
-import { renderJson, renderText, valueText } from '../output/index.js';
+import { renderJson, renderText } from '../output/index.js';
 import type { EntryValue, MapValue, OutputRecord, Value } from '../output/values.js';
 import { OUTPUT_VERSION } from '../output/values.js';
 import { recordText } from './output-collector.js';
@@ -37,7 +37,10 @@ function typed(v: Value): TypedValue {
     case 'stack':
       return { type: 'stack', style: v.style, frames: v.frames };
     case 'record':
-      return { type: 'record', fields: v.fields.map((f) => ({ name: f.name, value: typed(f.value) })) };
+      return {
+        type: 'record',
+        fields: v.fields.map((f) => ({ name: f.name, value: typed(f.value) })),
+      };
     case 'array':
       return { type: 'array', value: v.v.map(typed) };
     case 'none':
@@ -49,7 +52,12 @@ function typed(v: Value): TypedValue {
 
 function entryValue(v: EntryValue, map: MapValue): ApiEntryValue {
   if (v.t === 'stats') {
-    return { type: 'stats', count: int64(v.count), total: int64(v.total), average: int64(v.average) };
+    return {
+      type: 'stats',
+      count: int64(v.count),
+      total: int64(v.total),
+      average: int64(v.average),
+    };
   }
   if (v.t === 'hist') {
     return {
@@ -118,8 +126,15 @@ export interface ResultInputs {
   maxBytes: number;
 }
 
-export function buildResult(inputs: ResultInputs): { stored: StoredResult; document: ResultDocument } {
-  const output = { format: 'bpfq-output' as const, version: OUTPUT_VERSION, records: inputs.records };
+export function buildResult(inputs: ResultInputs): {
+  stored: StoredResult;
+  document: ResultDocument;
+} {
+  const output = {
+    format: 'bpfq-output' as const,
+    version: OUTPUT_VERSION,
+    records: inputs.records,
+  };
   let text = renderText(output);
   let ndjson = renderJson(output);
   const document: ResultDocument = {
@@ -136,7 +151,8 @@ export function buildResult(inputs: ResultInputs): { stored: StoredResult; docum
     durationMs: Math.round(inputs.elapsedMs),
   };
   let json = JSON.stringify(document);
-  const total = (): number => Buffer.byteLength(json) + Buffer.byteLength(text) + Buffer.byteLength(ndjson);
+  const total = (): number =>
+    Buffer.byteLength(json) + Buffer.byteLength(text) + Buffer.byteLength(ndjson);
   if (total() > inputs.maxBytes) {
     // Each of the three forms gets a share; the structured maps keep priority over printf.
     const share = Math.floor(inputs.maxBytes / 4);

@@ -96,20 +96,28 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     } catch (err) {
       reply = { error: err instanceof Error ? err.message : String(err) };
     }
-    await connection.publish(keys.replyChannel(request.requestId), JSON.stringify(reply)).catch(() => 0);
+    await connection
+      .publish(keys.replyChannel(request.requestId), JSON.stringify(reply))
+      .catch(() => 0);
   }
 
-  const worker = new Worker<{ id: string }>(queueName(options.node), (job) => processor.process(job), {
-    connection,
-    prefix: keys.prefix,
-    concurrency,
-    lockDuration: stallMs,
-    stalledInterval: stallMs,
-    // A job that stalled ran on a worker that died: it fails ("worker lost"), never re-runs.
-    maxStalledCount: 0,
-  });
+  const worker = new Worker<{ id: string }>(
+    queueName(options.node),
+    (job) => processor.process(job),
+    {
+      connection,
+      prefix: keys.prefix,
+      concurrency,
+      lockDuration: stallMs,
+      stalledInterval: stallMs,
+      // A job that stalled ran on a worker that died: it fails ("worker lost"), never re-runs.
+      maxStalledCount: 0,
+    },
+  );
   worker.on('error', (err) => logger.debug({ err }, 'bullmq worker error'));
-  worker.on('failed', (job, err) => logger.info({ jobId: job?.data.id, err: err.message }, 'job failed'));
+  worker.on('failed', (job, err) =>
+    logger.info({ jobId: job?.data.id, err: err.message }, 'job failed'),
+  );
 
   const startedAt = new Date().toISOString();
   const features = kernelFeatures();
@@ -129,7 +137,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   };
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => undefined), heartbeatMs);
-  const reaper = startReaper({ redis: connection, keys, intervalMs: Math.max(100, Math.floor(stallMs / 2)), resultTtlSeconds, logger });
+  const reaper = startReaper({
+    redis: connection,
+    keys,
+    intervalMs: Math.max(100, Math.floor(stallMs / 2)),
+    resultTtlSeconds,
+    logger,
+  });
 
   let closing: Promise<void> | undefined;
   return {
