@@ -206,4 +206,30 @@ describe('output: map dumps match bpftrace 0.17', () => {
     ];
     assertFixture('print-top-div', exitDump([c, s, h, h1, st], prints));
   });
+
+  it('divides averages, keeps lhist counts undivided, applies top to both (print-top-div-avg-lhist.bt)', () => {
+    const a = new KernelMap(userMap('@a', [i64], agg('avg')))
+      .stats(u64(1), 5n)
+      .stats(u64(2), 9n)
+      .stats(u64(3), 1n);
+    const s = new KernelMap(userMap('@s', [], agg('avg'))).stats(NONE, 7n);
+    const h = new KernelMap(userMap('@h', [], { kind: 'hist' }));
+    for (let i = 0; i < 3; i++) h.hist(NONE, 5n);
+    const l = new KernelMap(userMap('@l', [i64], { kind: 'lhist', min: 0, max: 10, step: 1 }))
+      .lhist(u64(1), 5n, 0, 10, 1)
+      .lhist(u64(2), 5n, 0, 10, 1)
+      .lhist(u64(2), 6n, 0, 10, 1);
+    const print = (k: KernelMap, top: number, div: number): OutputRecord => ({
+      type: 'map',
+      map: decode(k.map, k),
+      top,
+      div,
+    });
+    const prints = [print(a, 2, 2), print(a, 0, 3), print(s, 0, 2), print(h, 0, 2), print(l, 1, 2)];
+    // clear(@a), clear(@h), clear(@l) before exit: only @s keeps entries.
+    a.clear();
+    h.clear();
+    l.clear();
+    assertFixture('print-top-div-avg-lhist', exitDump([a, s, h, l], prints));
+  });
 });

@@ -68,7 +68,7 @@ function jsonMap(map: MapValue, top: number | undefined, div: number | undefined
 function entryJson(v: EntryValue, map: MapValue, div: bigint): string {
   switch (v.t) {
     case 'stats':
-      if (map.kind === 'avg') return v.average;
+      if (map.kind === 'avg') return divided(v.average, div);
       return `{"count": ${v.count}, "average": ${v.average}, "total": ${v.total}}`;
     case 'hist': {
       const buckets = printedBuckets(v, map.kind === 'lhist' ? map.lhist : undefined).map((b) => {

@@ -53,7 +53,7 @@ function keyText(key: readonly Value[]): string {
 function entryText(head: string, v: EntryValue, map: MapValue, div: bigint): string {
   switch (v.t) {
     case 'stats':
-      if (map.kind === 'avg') return `${head}: ${v.average}\n`;
+      if (map.kind === 'avg') return `${head}: ${divided(v.average, div)}\n`;
       return `${head}: count ${v.count}, average ${v.average}, total ${v.total}\n`;
     case 'hist':
       return `${head}: \n` + histLines(v, map, div) + '\n';
