@@ -52,6 +52,7 @@ import { isScalar } from './layout.js';
 import { addressOf, at, copy, load, storeBytes, storeImm, storeReg, zero } from './memory.js';
 import { argOffset, IP_OFFSET, ptRegsOffset, RETVAL_OFFSET, SP_OFFSET } from './pt-regs.js';
 import { ASYNC_ACTION, JOIN_ARGS, type Resources, type UserMap } from './resources.js';
+import { walkExpr } from './walk.js';
 
 /** A user-facing limitation found while lowering (reported as a diagnostic, not a crash). */
 export class CodegenError extends Error {
@@ -159,8 +160,17 @@ export class ProbeLowering {
 
   /** Every variable gets its storage up front; variables first assigned under a condition are zeroed so no path reads them uninitialised. */
   private initVariables(probe: Probe): void {
+    // A variable needs no zeroing when the first statement that mentions it is a top-level
+    // assignment not reading it: every path then writes it before any read.
     const topLevel = new Set<string>();
-    for (const s of probe.body) if (s.kind === 'assign' && s.target.kind === 'variable') topLevel.add(s.target.name);
+    const seen = new Set<string>();
+    for (const s of probe.body) {
+      if (s.kind === 'assign' && s.target.kind === 'variable' && !seen.has(s.target.name)) {
+        if (!mentions(s.value, s.target.name)) topLevel.add(s.target.name);
+      }
+      for (const name of mentionedVariables(s)) seen.add(name);
+    }
+    if (probe.predicate) for (const name of exprVariables(probe.predicate)) topLevel.delete(name);
     for (const [name, type] of probe.variables) {
       if (isScalar(type)) {
         const reg = this.e.reg();
@@ -269,8 +279,14 @@ export class ProbeLowering {
       this.e.emit(v.kind === 'imm' ? this.movImm(slot.reg, v.value) : alu.mov.reg(slot.reg, v.reg));
       return;
     }
-    // Evaluate into a temporary first: `$s = $s ...`-style self references stay correct.
     if (value.kind === 'variable' && value.name === name) return;
+    if (mentions(value, name)) {
+      // `$t = ($t.1, $t.0)`: build the new value apart, or writing it would clobber its input.
+      const tmp = this.e.alloc(slot.size);
+      this.into(value, tmp, slot.size);
+      copy(this.e, slot.mem, tmp, slot.size);
+      return;
+    }
     this.into(value, slot.mem, slot.size);
   }
 
@@ -1425,6 +1441,21 @@ export class ProbeLowering {
         this.helper('send_signal', [this.scalar(sig)]);
         return;
       }
+      case 'debugf': {
+        // bpf_trace_printk(fmt, fmt_size, up to three integers): the format on the stack.
+        const fmt = x.args[0];
+        if (fmt?.kind !== 'string') throw new CodegenError(x.span, 'debugf() needs a format string');
+        if (x.args.length > 4) throw new CodegenError(x.span, 'debugf() takes at most three arguments');
+        const bytes = new Uint8Array([...Buffer.from(fmt.value, 'utf8'), 0]);
+        const args = x.args.slice(1).map((a) => {
+          if (!isScalar(typeOf(a))) throw new CodegenError(a.span, 'debugf() prints integers only in bpfq');
+          return this.scalar(a);
+        });
+        const buf = e.alloc(bytes.length);
+        storeBytes(e, buf, bytes);
+        this.helper('trace_printk', [addressOf(e, buf), imm(bytes.length), ...args]);
+        return;
+      }
       case 'override': {
         const rc = x.args[0];
         if (!rc) throw new CodegenError(x.span, 'override() needs a value');
@@ -1720,6 +1751,51 @@ export class ProbeLowering {
 function readHelper(space: AddressSpace, str: boolean): HelperName {
   if (space === 'user') return str ? 'probe_read_user_str' : 'probe_read_user';
   return str ? 'probe_read_str' : 'probe_read';
+}
+
+function exprVariables(x: Expr): Set<string> {
+  const out = new Set<string>();
+  walkExpr(x, (e) => {
+    if (e.kind === 'variable') out.add(e.name);
+  });
+  return out;
+}
+
+function mentions(x: Expr, name: string): boolean {
+  return exprVariables(x).has(name);
+}
+
+function mentionedVariables(s: Statement): Set<string> {
+  const out = new Set<string>();
+  const add = (x: Expr) => exprVariables(x).forEach((n) => out.add(n));
+  const visit = (st: Statement): void => {
+    switch (st.kind) {
+      case 'exprStmt':
+        add(st.expr);
+        break;
+      case 'assign':
+        add(st.target);
+        add(st.value);
+        break;
+      case 'if':
+        add(st.cond);
+        st.then.forEach(visit);
+        st.else?.forEach(visit);
+        break;
+      case 'while':
+        add(st.cond);
+        st.body.forEach(visit);
+        break;
+      case 'unroll':
+      case 'block':
+        st.body.forEach(visit);
+        break;
+      default:
+        break;
+    }
+  };
+  visit(s);
+  return out;
 }
 
 function isOperand(x: Expr | Operand): x is Operand {
