@@ -9,6 +9,8 @@ export interface CodegenProgram {
   text: string;
   /** Compiles against the fake host too (default true). */
   fake?: boolean;
+  /** Loads on this machine (default true); `WORKLOAD` stands for the test workload binary. */
+  kernel?: boolean;
   /** bpftrace 0.17's instruction count for this program (BPFTRACE-REFERENCE.md §4.1). */
   bpftraceInsns?: number;
   unsafe?: boolean;
@@ -98,4 +100,20 @@ export const CODEGEN_PROGRAMS: CodegenProgram[] = [
   { name: 'unroll and if/else chains', text: 'BEGIN { $i = 0; unroll(5) { if ($i == 1) { @a++; } else if ($i == 2) { @b++; } else { @c++; } $i++; } }' },
   { name: 'map reads in predicates', text: `${R} /@seen[tid] == 0/ { @seen[tid] = 1; @n = @n + 1; }` },
   { name: 'exit in a probe', text: 'interval:ms:100 { exit(); }' },
+  // kprobes load (the verifier accepts KPROBE programs) even where attaching them fails.
+  { name: 'kprobe arguments, sarg and func', text: 'kprobe:vfs_read { @[arg0, arg1, arg2] = count(); @f[func] = count(); @s = sarg0; }' },
+  { name: 'kretprobe retval', text: 'kretprobe:vfs_read { @r = hist(retval); @f = func; }' },
+  { name: 'debugf', text: 'BEGIN { debugf("x %d %d\\n", 1, pid); }' },
+  {
+    name: 'variables first written under a condition',
+    text: 'BEGIN { if (pid > 1) { $a = 1; $s = "x"; } printf("%d %s\\n", $a, $s); $a = 2; @ = $a; }',
+  },
+  { name: 'tuple assigned from itself', text: 'BEGIN { $t = (1, "a", 2); $t = ($t.2, $t.1, $t.0); print($t); }' },
+  { name: 'struct through pointers', text: 'BEGIN { $t = curtask; @p = $t->parent->pid; @c = $t->parent->comm; @d = *curtask; }', fake: false },
+  { name: 'usdt arguments (fake note)', text: 'usdt:/tmp/tracetest:tracetest:testprobe { @ = sum(arg0); }', kernel: false },
+  {
+    name: 'uprobe and usdt on the workload',
+    text: 'uprobe:WORKLOAD:bpfq_work { @[arg0 % 4] = sum(arg0); } usdt:WORKLOAD:bpfq:tick { @t = sum(arg0); }',
+    fake: false,
+  },
 ];
