@@ -225,6 +225,21 @@ describe('output: user-space values match bpftrace 0.17', () => {
     assert.equal(strftime('%T|%D|%F|%R', ns), '07:08:09|01/05/26|2026-01-05|07:08');
   });
 
+  it('numbers weeks as glibc does (%U %W %V %G %g %j %u %w)', () => {
+    // Expected values from GNU date on Debian 12 (`date -d "DAY 12:00" "+%U %W %V %G %g %j %u %w"`).
+    const cases: [number, number, number, string][] = [
+      [2026, 1, 1, '00 00 01 2026 26 001 4 4'],
+      [2027, 1, 3, '01 00 53 2026 26 003 7 0'],
+      [2024, 12, 30, '52 53 01 2025 25 365 1 1'],
+      [2026, 11, 25, '47 47 48 2026 26 329 3 3'],
+      [2021, 1, 3, '01 00 53 2020 20 003 7 0'],
+    ];
+    for (const [y, m, day, want] of cases) {
+      const ns = BigInt(new Date(y, m - 1, day, 12).getTime()) * 1_000_000n;
+      assert.equal(strftime('%U %W %V %G %g %j %u %w', ns), want, `${y}-${m}-${day}`);
+    }
+  });
+
   it('quotes strftime values in JSON, where 0.17 printed them bare', () => {
     const artifact = artifactWith({ strftime: ['%H:%M'], printValue: [{ kind: 'timestamp' }] });
     const c: DecodeContext = { ...ctx, wallClockNs: (ns) => ns };

@@ -111,6 +111,16 @@ function conversion(c: string, d: Date, micros: number): string {
       return `${two(hour12)}:${two(d.getMinutes())}:${two(d.getSeconds())} ${conversion('p', d, micros)}`;
     case 'c':
       return `${conversion('a', d, micros)} ${conversion('b', d, micros)} ${spaced(d.getDate())} ${conversion('T', d, micros)} ${year}`;
+    case 'U':
+      return two(Math.floor((dayOfYear(d) - 1 + 7 - d.getDay()) / 7));
+    case 'W':
+      return two(Math.floor((dayOfYear(d) - 1 + 7 - ((d.getDay() + 6) % 7)) / 7));
+    case 'V':
+      return two(isoWeek(d).week);
+    case 'G':
+      return String(isoWeek(d).year);
+    case 'g':
+      return two(isoWeek(d).year % 100);
     case 'z': {
       const off = -d.getTimezoneOffset();
       const abs = Math.abs(off);
@@ -125,8 +135,19 @@ function conversion(c: string, d: Date, micros: number): string {
 }
 
 function dayOfYear(d: Date): number {
-  const start = new Date(d.getFullYear(), 0, 1);
-  return Math.round((d.getTime() - start.getTime()) / 86_400_000) + 1;
+  // Calendar days, counted in UTC so that daylight-saving shifts cannot make a day 23 hours.
+  const day = Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+  return (day - Date.UTC(d.getFullYear(), 0, 1)) / 86_400_000 + 1;
+}
+
+/** ISO 8601 week number and week-based year: weeks start on Monday, week 1 holds January 4. */
+function isoWeek(d: Date): { week: number; year: number } {
+  const monday0 = (d.getDay() + 6) % 7;
+  // The Thursday of this week decides the year.
+  const thursday = new Date(d.getFullYear(), d.getMonth(), d.getDate() - monday0 + 3);
+  const year = thursday.getFullYear();
+  const week = Math.floor((dayOfYear(thursday) - 1) / 7) + 1;
+  return { week, year };
 }
 
 function zoneName(d: Date): string {
