@@ -48,7 +48,14 @@ export const catalog = {
   exponentOverflow: e('E1009', (exp: string) => `Exponent will overflow integer range: ${exp}`),
   emptyProgram: e('E1010', () => 'no probes in the program'),
   invalidCDefinition: e('E1011', (why: string) => `invalid C definition: ${why}`),
-  unsupportedPreprocessor: e('E1012', (what: string) => `unsupported preprocessor directive: ${what}`),
+  unsupportedPreprocessor: e(
+    'E1012',
+    (what: string) => `unsupported preprocessor directive: ${what}`,
+  ),
+  nestingTooDeep: e(
+    'E1015',
+    (max: number) => `program nested too deeply (more than ${max} levels)`,
+  ),
   unknownTypeInDefinition: e('E1014', (name: string) => `Unknown type in C definition: '${name}'`),
 
   // --- E2xxx: names and types
@@ -69,7 +76,8 @@ export const catalog = {
   ),
   fieldOnNonRecord: e(
     'E2008',
-    (field: string, type: string) => `Can not access field '${field}' on expression of type '${type}'`,
+    (field: string, type: string) =>
+      `Can not access field '${field}' on expression of type '${type}'`,
   ),
   varTypeMismatch: e(
     'E2010',
@@ -103,7 +111,8 @@ export const catalog = {
   ),
   tupleIndexOnNonTuple: e(
     'E2017',
-    (index: number, type: string) => `Can not access index ${index} on expression of type '${type}'`,
+    (index: number, type: string) =>
+      `Can not access index ${index} on expression of type '${type}'`,
   ),
   tupleAsMapKey: e(
     'E2018',
@@ -115,18 +124,32 @@ export const catalog = {
     (type: string) =>
       `The array index operator [] can only be used on arrays and pointers, found ${type}.`,
   ),
-  indexNotInteger: e('E2020', (type: string) => `The array index must be an integer, found ${type}.`),
+  indexNotInteger: e(
+    'E2020',
+    (type: string) => `The array index must be an integer, found ${type}.`,
+  ),
   indexOutOfBounds: e(
     'E2021',
-    (index: string, count: number) => `the index ${index} is out of bounds for array of size ${count}`,
+    (index: string, count: number) =>
+      `the index ${index} is out of bounds for array of size ${count}`,
   ),
   invalidAssignment: e('E2022', (type: string) => `Invalid expression for assignment: ${type}`),
-  aggregateNotAssigned: e('E2023', (name: string) => `${name}() should be directly assigned to a map`),
-  argCountNone: e('E2024', (name: string, n: number) => `${name}() requires no arguments (${n} provided)`),
-  argCountOne: e('E2025', (name: string, n: number) => `${name}() requires one argument (${n} provided)`),
+  aggregateNotAssigned: e(
+    'E2023',
+    (name: string) => `${name}() should be directly assigned to a map`,
+  ),
+  argCountNone: e(
+    'E2024',
+    (name: string, n: number) => `${name}() requires no arguments (${n} provided)`,
+  ),
+  argCountOne: e(
+    'E2025',
+    (name: string, n: number) => `${name}() requires one argument (${n} provided)`,
+  ),
   argCountExact: e(
     'E2026',
-    (name: string, want: number, n: number) => `${name}() requires ${want} arguments (${n} provided)`,
+    (name: string, want: number, n: number) =>
+      `${name}() requires ${want} arguments (${n} provided)`,
   ),
   argCountAtLeast: e(
     'E2027',
@@ -135,11 +158,13 @@ export const catalog = {
   ),
   argCountAtMost: e(
     'E2028',
-    (name: string, want: number, n: number) => `${name}() takes up to ${want} arguments (${n} provided)`,
+    (name: string, want: number, n: number) =>
+      `${name}() takes up to ${want} arguments (${n} provided)`,
   ),
   expectsLiteral: e(
     'E2029',
-    (name: string, what: string, got: string) => `${name}() expects a ${what} literal (${got} provided)`,
+    (name: string, what: string, got: string) =>
+      `${name}() expects a ${what} literal (${got} provided)`,
   ),
   printfNotEnough: e(
     'E2031',
@@ -156,7 +181,10 @@ export const catalog = {
     (fn: string, spec: string, want: string, got: string) =>
       `${fn}: %${spec} specifier expects a value of type ${want} (${got} supplied)`,
   ),
-  printfBadSpec: e('E2034', (fn: string, spec: string) => `${fn}: Invalid format string specifier '%${spec}'`),
+  printfBadSpec: e(
+    'E2034',
+    (fn: string, spec: string) => `${fn}: Invalid format string specifier '%${spec}'`,
+  ),
   unsafeFunction: e(
     'E2035',
     (name: string) => `${name}() is an unsafe function being used in safe mode`,
@@ -165,7 +193,8 @@ export const catalog = {
   lhistStep: e('E2037', (step: string) => `lhist() step must be >= 1 (${step} provided)`),
   lhistRange: e(
     'E2038',
-    (min: string, max: string) => `lhist() min must be less than max (provided min ${min} and max ${max})`,
+    (min: string, max: string) =>
+      `lhist() min must be less than max (provided min ${min} and max ${max})`,
   ),
   lhistMismatch: e('E2040', () => 'Different lhist bounds in a single map unsupported'),
   loopJumpOutside: e('E2041', (what: string) => `${what} used outside of a loop`),
@@ -173,17 +202,23 @@ export const catalog = {
   unrollMax: e('E2043', () => 'unroll maximum value is 100'),
   positionalNotNumber: e(
     'E2044',
-    (n: number, value: string) => `$${n} used numerically but given "${value}". Try using str($${n}).`,
+    (n: number, value: string) =>
+      `$${n} used numerically but given "${value}". Try using str($${n}).`,
   ),
   castInvalid: e('E2046', (from: string, to: string) => `Cannot cast from "${from}" to "${to}"`),
   unaryInvalid: e(
     'E2048',
-    (op: string, type: string) => `The ${op} operator can not be used on expressions of type '${type}'`,
+    (op: string, type: string) =>
+      `The ${op} operator can not be used on expressions of type '${type}'`,
   ),
-  conditionType: e('E2049', (what: string, type: string) => `Invalid condition in ${what}: ${type}`),
+  conditionType: e(
+    'E2049',
+    (what: string, type: string) => `Invalid condition in ${what}: ${type}`,
+  ),
   aggregateInExpression: e(
     'E2051',
-    (name: string, type: string) => `${name}: a '${type}' map cannot be read in an expression in bpftrace 0.17`,
+    (name: string, type: string) =>
+      `${name}: a '${type}' map cannot be read in an expression in bpftrace 0.17`,
   ),
   invalidEnvValue: e('E2059', (name: string, why: string) => `${name}: ${why}`),
   callNotAllowed: e('E2060', (text: string) => text),
@@ -191,13 +226,20 @@ export const catalog = {
   symbolNotFound: e('E2067', (sym: string) => `Could not resolve symbol: ${sym}`),
   kernelSymbolNotFound: e('E2068', (sym: string) => `Failed to resolve kernel symbol: ${sym}`),
   invalidSignal: e('E2069', (sig: string) => `${sig} is not a valid signal`),
-  actionAsValue: e('E2071', (name: string) => `${name}() should not be used in an assignment or as a map key`),
+  actionAsValue: e(
+    'E2071',
+    (name: string) => `${name}() should not be used in an assignment or as a map key`,
+  ),
   onlySupports: e(
     'E2072',
-    (name: string, what: string, got: string) => `${name}() only supports ${what} arguments (${got} provided)`,
+    (name: string, what: string, got: string) =>
+      `${name}() only supports ${what} arguments (${got} provided)`,
   ),
   mapExpected: e('E2073', (name: string) => `${name}() expects a map to be provided`),
-  mapIndexed: e('E2074', (name: string) => `The map passed to ${name}() should not be indexed by a key`),
+  mapIndexed: e(
+    'E2074',
+    (name: string) => `The map passed to ${name}() should not be indexed by a key`,
+  ),
   stringLiteralTooLong: e(
     'E2075',
     (max: number, text: string) => `String is too long (over ${max} bytes): ${text}`,
@@ -208,13 +250,19 @@ export const catalog = {
     (step: string, range: string) =>
       `lhist() step is too large for the given range (provided step ${step} for range ${range})`,
   ),
-  lhistMinNegative: e('E2078', (min: string) => `lhist() min must be non-negative (provided min ${min})`),
+  lhistMinNegative: e(
+    'E2078',
+    (min: string) => `lhist() min must be non-negative (provided min ${min})`,
+  ),
   lhistTooManyBuckets: e(
     'E2079',
     (n: string) => `lhist() too many buckets, must be <= 1000 (would need ${n})`,
   ),
   nonMapPrintArgs: e('E2080', (n: number) => `Non-map print() only takes 1 argument, ${n} found`),
-  invalidRegister: e('E2081', (name: string) => `'${name}' is not a valid register on this architecture (x86_64)`),
+  invalidRegister: e(
+    'E2081',
+    (name: string) => `'${name}' is not a valid register on this architecture (x86_64)`,
+  ),
   invalidAddress: e(
     'E2082',
     (text: string) => `pton() expects an string argument of an IPv4/IPv6 address, got ${text}`,
@@ -222,11 +270,13 @@ export const catalog = {
   ntopSize: e('E2083', () => 'ntop() argument must be 4 or 16 bytes in size'),
   stackLimitTooLarge: e(
     'E2084',
-    (fn: string, max: number, n: string) => `${fn}([int limit]): limit shouldn't exceed ${max}, ${n} given`,
+    (fn: string, max: number, n: string) =>
+      `${fn}([int limit]): limit shouldn't exceed ${max}, ${n} given`,
   ),
   comparisonOperands: e(
     'E2085',
-    (op: string, a: string, b: string) => `The ${op} operator can not be used on expressions of types ${a}, ${b}`,
+    (op: string, a: string, b: string) =>
+      `The ${op} operator can not be used on expressions of types ${a}, ${b}`,
   ),
   castUnsupported: e('E2086', (type: string) => `Casts are not supported for type: "${type}"`),
   predicateType: e('E2087', (type: string) => `Invalid type for predicate: ${type}`),
@@ -235,17 +285,27 @@ export const catalog = {
     (name: string) => `Can not dereference struct/union of type '${name}'. It is not a pointer.`,
   ),
   cpidWithoutChild: e('E2089', () => 'cpid cannot be used without child command'),
-  notInProbe: e('E2090', (fn: string, probe: string) => `${fn} can not be used with "${probe}" probes`),
+  notInProbe: e(
+    'E2090',
+    (fn: string, probe: string) => `${fn} can not be used with "${probe}" probes`,
+  ),
   usdtArgIndex: e(
     'E2091',
     (probe: string, n: number) => `${probe}: the probe has only ${n} argument${n === 1 ? '' : 's'}`,
   ),
-  expectsIntOrPointer: e('E2092', (name: string) => `${name}() expects an integer or pointer argument`),
+  expectsIntOrPointer: e(
+    'E2092',
+    (name: string) => `${name}() expects an integer or pointer argument`,
+  ),
   strFirstArg: e(
     'E2093',
-    (got: string) => `str() expects an integer or a pointer type as first argument (${got} provided)`,
+    (got: string) =>
+      `str() expects an integer or a pointer type as first argument (${got} provided)`,
   ),
-  printfTooManyArgs: e('E2094', (fn: string, max: number) => `${fn}: too many arguments (at most ${max})`),
+  printfTooManyArgs: e(
+    'E2094',
+    (fn: string, max: number) => `${fn}: too many arguments (at most ${max})`,
+  ),
 
   // --- E3xxx: resources and limits
   tooManyProbes: e(
@@ -253,7 +313,10 @@ export const catalog = {
     (n: number, max: number) =>
       `Your program is trying to generate more than ${max} BPF programs (${n}). Set BPFTRACE_MAX_PROBES to a higher value.`,
   ),
-  strlenTooLarge: e('E3002', (n: number) => `BPFTRACE_STRLEN of ${n} exceeds the maximum of 200 bytes`),
+  strlenTooLarge: e(
+    'E3002',
+    (n: number) => `BPFTRACE_STRLEN of ${n} exceeds the maximum of 200 bytes`,
+  ),
 
   // --- E4xxx: probes
   invalidProbeType: e('E4001', (type: string) => `Invalid probe type: '${type}'`),
@@ -264,18 +327,28 @@ export const catalog = {
   noMatch: e('E4004', (pattern: string) => `No probes to attach: '${pattern}' matches nothing`),
   binaryNotFound: e(
     'E4005',
-    (kind: string, name: string) => `${kind} target file '${name}' does not exist or is not executable`,
+    (kind: string, name: string) =>
+      `${kind} target file '${name}' does not exist or is not executable`,
   ),
-  symbolMissing: e('E4006', (path: string, func: string) => `Could not resolve symbol: ${path}:${func}`),
+  symbolMissing: e(
+    'E4006',
+    (path: string, func: string) => `Could not resolve symbol: ${path}:${func}`,
+  ),
   usdtNotFound: e('E4007', (probe: string) => `Failed to find usdt probe: ${probe}`),
-  invalidProbeNumber: e('E4008', (text: string, what: string) => `invalid ${what} '${text}': expected an integer`),
+  invalidProbeNumber: e(
+    'E4008',
+    (text: string, what: string) => `invalid ${what} '${text}': expected an integer`,
+  ),
   duplicateSpecialProbe: e('E4009', (name: string) => `More than one ${name} probe defined`),
   softwareUnknown: e('E4010', (name: string) => `${name} is not a software probe`),
   hardwareUnknown: e('E4011', (name: string) => `${name} is not a hardware probe`),
   offsetNotAllowed: e('E4013', () => 'Offset not allowed'),
   btfFunctionNotFound: e('E4014', (name: string) => `No BTF found for ${name}`),
   timeUnit: e('E4015', (unit: string) => `${unit} is not an accepted unit of time`),
-  positiveRate: e('E4016', (probe: string, what: string) => `${probe} ${what} should be a positive integer`),
+  positiveRate: e(
+    'E4016',
+    (probe: string, what: string) => `${probe} ${what} should be a positive integer`,
+  ),
   watchpointLength: e('E4017', () => 'watchpoint length must be one of (1,2,4,8)'),
   watchpointMode: e('E4018', (mode: string) => `invalid watchpoint mode: ${mode}`),
   watchpointModeChars: e('E4019', () => 'watchpoint mode must be combination of (r,w,x)'),

@@ -83,6 +83,8 @@ export const INTEGER_TYPE_NAMES = new Set([
 ]);
 
 const MAX_DEFINE_DEPTH = 16;
+/** Nesting of expressions and blocks; deeper input is rejected instead of overflowing the stack. */
+export const MAX_NESTING = 400;
 
 function describe(tok: Token): string {
   switch (tok.kind) {
@@ -119,6 +121,7 @@ class Parser {
   /** Inside `/ ... /` at parenthesis depth 0, `/` followed by `{` ends the predicate. */
   private predicateDepth = -1;
   private parenDepth = 0;
+  private nesting = 0;
 
   constructor(private readonly source: { name: string; text: string }) {
     this.lexer = new Lexer(source.text);
@@ -300,7 +303,22 @@ class Parser {
 
   // --- statements ---------------------------------------------------------------------
 
+  private enter(): void {
+    if (++this.nesting > MAX_NESTING) {
+      throw new SyntaxStop(diagnostic('nestingTooDeep', this.la(0).span, MAX_NESTING));
+    }
+  }
+
   private block(): { body: Statement[]; end: Span } {
+    this.enter();
+    try {
+      return this.blockBody();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private blockBody(): { body: Statement[]; end: Span } {
     this.expectPunct('{');
     const body: Statement[] = [];
     for (;;) {
@@ -420,6 +438,15 @@ class Parser {
   // --- expressions --------------------------------------------------------------------
 
   expr(): Expr {
+    this.enter();
+    try {
+      return this.ternary();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private ternary(): Expr {
     const cond = this.binary(1);
     if (!this.isPunct('?')) return cond;
     this.take();
@@ -454,6 +481,15 @@ class Parser {
   }
 
   private unary(): Expr {
+    this.enter();
+    try {
+      return this.unaryInner();
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private unaryInner(): Expr {
     const t = this.la(0);
     if (t.kind === 'punct') {
       switch (t.text) {

@@ -28,6 +28,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   emptyProgram: { program: '// nothing\n', span: [1, 1, 2] },
   invalidCDefinition: { program: 'struct a { int x }; BEGIN {}', span: [1, 18, 19] },
   unsupportedPreprocessor: { program: '#define F(x) x\nBEGIN {}', span: [1, 1, 15] },
+  nestingTooDeep: { program: `BEGIN { @ = ${'('.repeat(300)}1${')'.repeat(300)}; }`, span: [1, 212, 213] },
   unknownTypeInDefinition: { program: 'struct a { nosuch x; }; BEGIN {}', span: [1, 12, 18] },
   undefinedVariable: { program: 'BEGIN { @ = $x; }', span: [1, 13, 15] },
   undefinedMap: { program: 'BEGIN { print(@nosuch); }', span: [1, 15, 22] },
