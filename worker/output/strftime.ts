@@ -150,9 +150,35 @@ function isoWeek(d: Date): { week: number; year: number } {
   return { week, year };
 }
 
+/**
+ * The zone abbreviation glibc prints for %Z (`UTC`, `CET`, `EDT`, `JST`). Intl only knows a
+ * zone's abbreviation in a locale that uses it, so a few locales are tried; zones without one
+ * print their offset, as the tz database writes them (`+03`, `+0530`).
+ */
+const zoneNames = new Map<string, string>();
+const ZONE_LOCALES = ['en-US', 'en-GB', 'en-IN', 'en-AU', 'ja-JP', 'en-NZ', 'en-CA', 'en-ZA'];
+
 function zoneName(d: Date): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
-    .formatToParts(d)
-    .find((p) => p.type === 'timeZoneName');
-  return part?.value ?? '';
+  const offset = -d.getTimezoneOffset();
+  const key = `${offset}/${d.getFullYear()}-${d.getMonth()}`;
+  const known = zoneNames.get(key);
+  if (known !== undefined) return known;
+  let name: string | undefined;
+  for (const locale of ZONE_LOCALES) {
+    const part = new Intl.DateTimeFormat(locale, { timeZoneName: 'short' })
+      .formatToParts(d)
+      .find((p) => p.type === 'timeZoneName')?.value;
+    if (part !== undefined && /^[A-Z]{2,5}$/.test(part)) {
+      name = part;
+      break;
+    }
+  }
+  if (name === undefined) {
+    const abs = Math.abs(offset);
+    const minutes = abs % 60;
+    name =
+      (offset < 0 ? '-' : '+') + two(Math.floor(abs / 60)) + (minutes === 0 ? '' : two(minutes));
+  }
+  zoneNames.set(key, name);
+  return name;
 }
