@@ -1,0 +1,151 @@
+// The job service under load, on loopback: (1) latency from POST /v1/jobs to "every probe
+// attached" (the job's `attached` event), p50/p99 over N sequential jobs, which covers
+// queueing, the worker's claim, compile, load and attach; (2) GET /v1/jobs/{id} throughput
+// with autocannon. Everything is real: an embedded redis-server, the API server, a worker
+// with the kernel runner (root and BPF needed).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { startApiServer } from '../api/server.js';
+import { startEmbeddedRedis } from '../service/embedded-redis.js';
+import { waitEvents } from '../service/job-events.js';
+import { keys as makeKeys } from '../service/keys.js';
+import { kernelRunner } from '../worker/service/kernel-runner.js';
+import { startWorker } from '../worker/service/worker.js';
+
+/** The part of autocannon's API used here (it ships no TypeScript types). */
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+}
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+}) => Promise<AutocannonResult>;
+
+export interface ApiBenchOptions {
+  /** Jobs for the submit-to-attached latency. Default 20. */
+  jobs?: number;
+  /** Seconds of GET /v1/jobs/{id} load. Default 5. */
+  getSeconds?: number;
+  /** Concurrent connections for the GET load. Default 10. */
+  connections?: number;
+  /** The traced program. Default a one-tracepoint count. */
+  program?: string;
+}
+
+export interface ApiBenchResult {
+  submitToAttachedMs: { p50: number; p99: number; min: number; max: number; samples: number };
+  getJob: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfq-bench-api-'));
+  const redis = await startEmbeddedRedis({ dataDir: dir, appendfsync: 'everysec' });
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const admin = randomBytes(16).toString('hex');
+  const logger = pino({ level: 'silent' });
+  const server = await startApiServer({
+    redisUrl: redis.url,
+    prefix,
+    port: 0,
+    host: '127.0.0.1',
+    adminToken: admin,
+    logger,
+  });
+  const worker = await startWorker({
+    redisUrl: redis.url,
+    prefix,
+    node: 'bench',
+    runner: kernelRunner(),
+    logger,
+  });
+  const blocking = new Redis(redis.url);
+  const keys = makeKeys(prefix);
+  const headers = { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' };
+  try {
+    await worker.ready();
+    const program =
+      options.program ?? 'tracepoint:syscalls:sys_enter_getppid { @calls = count(); }';
+    const samples: number[] = [];
+    let lastId = '';
+    for (let i = 0; i < (options.jobs ?? 20); i++) {
+      const started = performance.now();
+      const res = await fetch(`${server.url}/v1/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ program, durationSeconds: 60 }),
+      });
+      if (res.status !== 202) throw new Error(`submit: ${res.status} ${await res.text()}`);
+      const { id } = (await res.json()) as { id: string };
+      let after = '0';
+      let attachedAt: number | undefined;
+      while (attachedAt === undefined) {
+        const events = await waitEvents(blocking, keys, id, after, 30_000);
+        if (events.length === 0) throw new Error(`job ${id} did not attach within 30 s`);
+        for (const e of events) {
+          after = e.id;
+          if (e.event === 'attached') attachedAt = performance.now();
+          if (
+            e.event === 'status' &&
+            ['failed', 'cancelled', 'completed'].includes((e.data as { status: string }).status)
+          ) {
+            throw new Error(`job ${id} ended before attaching: ${JSON.stringify(e.data)}`);
+          }
+        }
+      }
+      samples.push(attachedAt - started);
+      await fetch(`${server.url}/v1/jobs/${id}`, { method: 'DELETE', headers });
+      lastId = id;
+    }
+    const sorted = [...samples].sort((a, b) => a - b);
+
+    const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+    const load = await autocannon({
+      url: `${server.url}/v1/jobs/${lastId}`,
+      connections: options.connections ?? 10,
+      duration: options.getSeconds ?? 5,
+      headers: { Authorization: `Bearer ${admin}` },
+    });
+    return {
+      submitToAttachedMs: {
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        min: sorted[0] ?? NaN,
+        max: sorted[sorted.length - 1] ?? NaN,
+        samples: sorted.length,
+      },
+      getJob: {
+        requestsPerSecond: load.requests.average,
+        latencyP50Ms: load.latency.p50,
+        latencyP99Ms: load.latency.p99,
+        non2xx: load.non2xx,
+      },
+    };
+  } finally {
+    blocking.disconnect();
+    await worker.close();
+    await server.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `node dist/bench/api.js` runs it alone and prints the result.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await benchApi(), null, 2));
+}
