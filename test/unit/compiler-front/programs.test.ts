@@ -8,6 +8,7 @@ import { check } from '../../../compiler/check.js';
 import { formatDiagnostics } from '../../../compiler/diagnostics.js';
 import { FakeHost } from '../../support/fake-host.js';
 import { ok } from './helpers.js';
+import { frontEndProgram } from '../../../bench/front-end.js';
 
 const PROGRAMS = new URL('../../../../test/fixtures/front/programs/', import.meta.url);
 
@@ -65,6 +66,13 @@ describe('programs that check', () => {
       assert.deepEqual(untyped, []);
     });
   }
+
+  it('checks the 300-line benchmark program', () => {
+    const text = frontEndProgram();
+    assert.ok(text.split('\n').length >= 300);
+    const p = ok(text);
+    assert.ok(p.probes.length > 20);
+  });
 
   it('resolves tracepoint fields to the offsets of the format file', () => {
     const p = ok('tracepoint:syscalls:sys_enter_openat { @[str(args->filename)] = count(); }');
