@@ -61,6 +61,7 @@ function runBpfq(args: string[]): string {
 /** Scripts whose output depends only on the script (BEGIN-only, literal values). */
 const DETERMINISTIC = [
   'aggregations',
+  'empty-maps',
   'hist',
   'json-escaping',
   'keyed-maps',
@@ -70,7 +71,9 @@ const DETERMINISTIC = [
   'printf-integers',
   'printf-specifiers',
   'printf-strings',
+  'print-top-div',
   'print-top-div-avg-lhist',
+  'print-values',
 ];
 
 describe('output fixtures through the kernel', needs('bpf', 'tracefs'), () => {
