@@ -1,0 +1,267 @@
+// `bin/bpfq worker` as a non-root user holding only the capabilities the worker container
+// gets (docker/docker-compose.yml, read from the file), given to it as ambient capabilities
+// through capsh: tracepoint, profile and interval jobs must run to completion through it
+// (uprobe and USDT: see the note in the test). Without one of the needed capabilities the
+// worker must refuse to start, naming the capability, within seconds (never hang). Nothing
+// of ours may stay loaded afterwards.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { needs } from '../support/needs.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../../service/embedded-redis.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bpfq = `${root}bin/bpfq`;
+const NODE = 'capsh-test';
+const USER = 'nobody';
+
+/** The worker's cap_add list in the compose file, as capsh spells them (cap_bpf, ...). */
+function composeWorkerCaps(): string[] {
+  const compose = parse(readFileSync(`${root}docker/docker-compose.yml`, 'utf8')) as {
+    services: Record<string, { cap_add?: string[] }>;
+  };
+  const caps = compose.services['worker']?.cap_add ?? [];
+  assert.ok(caps.length > 0, 'the compose file lists no worker capabilities');
+  return caps.map((c) => `cap_${c.toLowerCase()}`);
+}
+
+/**
+ * The capabilities this test process may hand on: its bounding set. A sandbox may withhold
+ * some (CAP_SYS_RESOURCE here, which kernels since 5.11 do not need for BPF); those are left
+ * out of the grant and reported, rather than failing on the machine instead of the code.
+ */
+function grantable(): Set<string> {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const hex = /^CapBnd:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0';
+  const decoded = execFileSync('capsh', [`--decode=${hex}`], { encoding: 'utf8' });
+  return new Set(decoded.replace(/^.*=/, '').trim().split(','));
+}
+
+/** capsh: become USER keeping CAPS as ambient capabilities, then exec the worker. */
+function capshWorker(caps: string[], env: Record<string, string>): ChildProcess {
+  const list = caps.join(',');
+  return spawn(
+    'capsh',
+    [
+      `--caps=cap_setpcap,cap_setuid,cap_setgid+ep ${list}+eip`,
+      '--keep=1',
+      `--user=${USER}`,
+      `--addamb=${list}`,
+      '--',
+      '-c',
+      `exec ${process.execPath} ${bpfq} worker`,
+    ],
+    {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+}
+
+/** Resolves with stderr once it matches READY, rejects when the process exits or time runs out. */
+function waitFor(child: ChildProcess, ready: RegExp, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`no ${ready} within ${ms} ms:\n${log}`)), ms);
+    child.stderr?.on('data', (c: Buffer) => {
+      log += c.toString();
+      if (ready.test(log)) {
+        clearTimeout(timer);
+        resolve(log);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`exited with ${code}:\n${log}`), { code, log }));
+    });
+  });
+}
+
+function exitOf(child: ChildProcess, ms: number): Promise<{ code: number | null; log: string }> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`still running after ${ms} ms (a hang):\n${log}`));
+    }, ms);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, log });
+    });
+  });
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function programIds(): Set<number> {
+  const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
+  return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
+}
+
+const WORKLOAD = `
+#include <sys/sdt.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+__attribute__((noinline)) int work(int i) { asm volatile("" ::: "memory"); return i * 2; }
+
+int main(void) {
+  /* Ends by itself after about two minutes, if the test never kills it. */
+  for (int i = 0; i < 60000; i++) {
+    work(i);
+    DTRACE_PROBE1(bpfq, tick, i);
+    syscall(SYS_getppid);
+    usleep(2000);
+  }
+  return 0;
+}
+`;
+
+describe(
+  'bpfq worker under capsh with the compose file\u2019s capabilities',
+  needs('root', 'bpf', 'tracefs', 'redis-server', 'cc'),
+  () => {
+    const listed = composeWorkerCaps();
+    const bounding = grantable();
+    const caps = listed.filter((c) => bounding.has(c));
+    const withheld = listed.filter((c) => !bounding.has(c));
+    let dir: string;
+    let workload: string;
+    let target: ChildProcess | undefined;
+    let redis: EmbeddedRedis | undefined;
+    let api: ChildProcess | undefined;
+    let worker: ChildProcess | undefined;
+    let env: Record<string, string>;
+    let serviceEnv: Record<string, string>;
+    let progsBefore: Set<number>;
+
+    before(async () => {
+      progsBefore = programIds();
+      dir = mkdtempSync(join(tmpdir(), 'bpfq-capsh-'));
+      chmodSync(dir, 0o755); // the worker's user must be able to reach what it traces
+      writeFileSync(join(dir, 'workload.c'), WORKLOAD);
+      workload = join(dir, 'workload');
+      execFileSync('cc', ['-O1', '-g', '-o', workload, join(dir, 'workload.c')]);
+      target = spawn(workload, [], { stdio: 'ignore' });
+
+      redis = await startEmbeddedRedis({ dataDir: join(dir, 'redis') });
+      const token = `adm-${randomBytes(12).toString('hex')}`;
+      serviceEnv = {
+        REDIS_URL: redis.url,
+        BPFQ_PREFIX: `c${randomBytes(4).toString('hex')}`,
+        BPFQ_NODE: NODE,
+      };
+      api = spawn(bpfq, ['api'], {
+        env: {
+          ...process.env,
+          ...serviceEnv,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          BPFQ_ADMIN_TOKEN: token,
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      const apiLog = await waitFor(api, /listening on (http:\/\/\S+)/, 30_000);
+      const url = /listening on (http:\/\/\S+)/.exec(apiLog)?.[1] ?? '';
+      env = { BPFQ_SERVER: url, BPFQ_TOKEN: token };
+      worker = capshWorker(caps, serviceEnv);
+      await waitFor(worker, /ready/, 30_000);
+    });
+
+    after(async () => {
+      await stop(worker);
+      await stop(api);
+      target?.kill('SIGKILL');
+      await redis?.stop();
+      rmSync(dir, { recursive: true, force: true });
+      const left = [...programIds()].filter((id) => !progsBefore.has(id));
+      assert.deepEqual(left, [], 'BPF programs left loaded');
+    });
+
+    it('runs as a non-root user holding exactly the listed capabilities', () => {
+      assert.ok(worker?.pid);
+      const status = readFileSync(`/proc/${worker.pid}/status`, 'utf8');
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+      assert.equal(uid, Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim()));
+      assert.notEqual(uid, 0);
+      const eff = BigInt(`0x${/^CapEff:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+      const decoded = execFileSync('capsh', [`--decode=${eff.toString(16)}`], { encoding: 'utf8' });
+      const held = decoded.replace(/^.*=/, '').trim().split(',').sort();
+      assert.deepEqual(held, [...caps].sort());
+    });
+
+    it('runs tracepoint, profile and interval jobs to completion', async () => {
+      // uprobe and USDT jobs are not here: on this kernel (6.18) perf_event_open of the uprobe
+      // PMU answers EACCES to anything short of CAP_SYS_ADMIN, even root holding CAP_PERFMON
+      // (docs/deploy.md, "uprobes and USDT"), and the runtime has no tracefs fallback yet.
+      const programs = {
+        tracepoint: 'tracepoint:syscalls:sys_enter_getppid { @n = count(); }',
+        profile: 'profile:hz:99 { @n = count(); }',
+        interval: 'interval:ms:100 { @n = count(); }',
+      };
+      const runs = await Promise.all(
+        Object.entries(programs).map(async ([kind, program]) => {
+          const child = spawn(
+            bpfq,
+            [
+              'submit',
+              '-e',
+              program,
+              '--node',
+              NODE,
+              '--duration',
+              '2s',
+              '--assert',
+              '@n > 0',
+              '--timeout',
+              '60s',
+            ],
+            {
+              env: { ...process.env, ...env },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
+          let out = '';
+          child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+          const { code, log } = await exitOf(child, 90_000);
+          return { kind, code, out, log };
+        }),
+      );
+      const failed = runs
+        .filter((r) => r.code !== 0)
+        .map((r) => `${r.kind} job: exit ${r.code}\n${r.log}`);
+      assert.deepEqual(failed, []);
+      for (const r of runs) {
+        assert.match(r.out, /^@n: [1-9]\d*$/m, r.kind);
+      }
+    });
+
+    for (const missing of ['cap_bpf', 'cap_perfmon', 'cap_dac_read_search']) {
+      it(`refuses to start without ${missing.toUpperCase()}, naming it`, async () => {
+        assert.ok(caps.includes(missing), `${missing} is not in the compose list`);
+        const child = capshWorker(
+          caps.filter((c) => c !== missing),
+          { ...serviceEnv, BPFQ_NODE: `${NODE}-without-${missing}` },
+        );
+        const { code, log } = await exitOf(child, 20_000);
+        assert.equal(code, 2, log);
+        assert.match(log, new RegExp(`missing ${missing.toUpperCase()}\\b`));
+        assert.match(log, new RegExp(`^bpfq worker: {3}${missing.toUpperCase()}: \\S`, 'm'));
+      });
+    }
+  },
+);
