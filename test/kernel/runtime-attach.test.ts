@@ -44,6 +44,7 @@ async function countWhile(progType: ProgType, attach: AttachTarget, workload: ()
   }
 }
 
+const ATTACH_NAMES = ['tracepoint', 'uprobe', 'uretprobe', 'usdt', 'perf_event'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
@@ -58,7 +59,7 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
       execFileSync(wl, ['200']);
     });
     assert.ok(n >= 200, `saw ${n} getppid calls, want at least 200`);
-    assertNothingLeft(before);
+    assertNothingLeft(before, ATTACH_NAMES);
   });
 
   it('tracepoint: a missing tracepoint fails and leaves nothing', async () => {
@@ -67,7 +68,7 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
       countWhile('tracepoint', { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_nope' }, () => {}),
       /no such tracepoint/,
     );
-    assertNothingLeft(before);
+    assertNothingLeft(before, ATTACH_NAMES);
   });
 
   it('uprobe and uretprobe: count exactly the calls of a function', async () => {
@@ -79,7 +80,7 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
       });
       assert.equal(n, 37, kind);
     }
-    assertNothingLeft(before);
+    assertNothingLeft(before, ATTACH_NAMES);
   });
 
   it('usdt: fires only while attached, through the semaphore', async () => {
@@ -97,7 +98,7 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
       execFileSync(wl, ['25']);
     });
     assert.equal(n, 25);
-    assertNothingLeft(before);
+    assertNothingLeft(before, ATTACH_NAMES);
   });
 
   it('profile: a sampling event on every CPU fires', async () => {
@@ -108,7 +109,7 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
       () => sleep(300),
     );
     assert.ok(n > 0, 'profile never fired');
-    assertNothingLeft(before);
+    assertNothingLeft(before, ATTACH_NAMES);
   });
 
   it('interval: fires on one CPU at its period', async () => {
@@ -120,7 +121,7 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
     );
     // 300 ms at 20 ms: about 15; timer slack makes the exact number vary.
     assert.ok(n >= 5 && n <= 20, `interval fired ${n} times`);
-    assertNothingLeft(before);
+    assertNothingLeft(before, ATTACH_NAMES);
   });
 
   it('kprobes: refused by name where the kernel has no kprobe support', () => {

@@ -2,7 +2,7 @@
 // C workload, and the check that nothing of ours stays loaded after a test.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { alu, call, encode, exit, insn, jmp, ld, label, st, type Item, R0, R1, R2, R10 } from '../../compiler/bpf/index.js';
@@ -11,37 +11,47 @@ import { ARTIFACT_VERSION } from '../../compiler/artifact.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Programs and links the kernel has loaded right now, by id. */
-export function loadedBpfIds(): { progs: Set<number>; links: Set<number> } {
-  const ids = (what: string): Set<number> => {
-    const out = execFileSync('bpftool', [what, 'show', '-j'], { encoding: 'utf8' });
-    return new Set((JSON.parse(out || '[]') as { id: number }[]).map((p) => p.id));
-  };
-  return { progs: ids('prog'), links: ids('link') };
+/** BPF programs the kernel has loaded right now: id to name. */
+export function loadedPrograms(): Map<number, string> {
+  const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
+  return new Map((JSON.parse(out || '[]') as { id: number; name?: string }[]).map((p) => [p.id, p.name ?? '']));
 }
 
-export function openFdCount(): number {
-  return readdirSync('/proc/self/fd').length;
+/** This process's fds that hold kernel BPF or perf objects, by kind (exact, unlike global lists). */
+export function bpfFds(): string[] {
+  const kinds: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (/^anon_inode:(bpf-prog|bpf-map|bpf_link|\[perf_event\]|\[eventpoll\])/.test(target)) kinds.push(target);
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return kinds.sort();
 }
 
 export interface KernelSnapshot {
-  progs: Set<number>;
-  links: Set<number>;
-  fds: number;
+  progs: Map<number, string>;
+  fds: string[];
 }
 
 export function snapshot(): KernelSnapshot {
-  return { ...loadedBpfIds(), fds: openFdCount() };
+  return { progs: loadedPrograms(), fds: bpfFds() };
 }
 
-/** Nothing loaded since `before` is still loaded, and this process holds no extra fd. */
-export function assertNothingLeft(before: KernelSnapshot): void {
+/**
+ * Nothing of ours is left: this process holds no new BPF program, map, link, perf event or
+ * epoll fd, and no program named like ours (`names`, the kernel's 15-character names) was
+ * left loaded. Other processes may load programs meanwhile, so only our names count.
+ */
+export function assertNothingLeft(before: KernelSnapshot, names: string[] = []): void {
   const now = snapshot();
-  const newProgs = [...now.progs].filter((id) => !before.progs.has(id));
-  const newLinks = [...now.links].filter((id) => !before.links.has(id));
-  assert.deepEqual(newProgs, [], 'BPF programs left loaded');
-  assert.deepEqual(newLinks, [], 'BPF links left');
-  assert.ok(now.fds <= before.fds, `file descriptors left open: ${before.fds} -> ${now.fds}`);
+  assert.deepEqual(now.fds, before.fds, 'BPF or perf fds left open');
+  if (names.length === 0) return;
+  const ours = new Set(names.map((n) => n.slice(0, 15)));
+  const left = [...now.progs].filter(([id, name]) => !before.progs.has(id) && ours.has(name));
+  assert.deepEqual(left, [], 'BPF programs left loaded');
 }
 
 /** Builds the C workload once per test run; returns its path. */

@@ -92,7 +92,7 @@ describe('runSession', needs('bpf'), () => {
         '{"type": "map", "data": {"@b": 1}}\n',
     );
     assert.deepEqual(seen, ['attached_probes', 'printf', 'printf', 'end', 'map', 'map']);
-    assertNothingLeft(before);
+    assertNothingLeft(before, ['BEGIN', 'END', 'vfs_read']);
   });
 
   it('drops events after exit() until END, as bpftrace 0.17 does', async () => {
@@ -132,7 +132,7 @@ describe('runSession', needs('bpf'), () => {
       assert.match(e.message, /at instruction 0: \(95\) exit/);
       return true;
     });
-    assertNothingLeft(before);
+    assertNothingLeft(before, ['BEGIN', 'END', 'vfs_read']);
   });
 
   it('fails a kprobe with AttachError naming it, before loading anything', async () => {
@@ -152,6 +152,6 @@ describe('runSession', needs('bpf'), () => {
       return true;
     });
     assert.deepEqual(records, ['attached_probes']);
-    assertNothingLeft(before);
+    assertNothingLeft(before, ['BEGIN', 'END', 'vfs_read']);
   });
 });
