@@ -1,7 +1,7 @@
 // Code generation: a checked program to an Artifact. One BPF program per expanded attach
 // target (bpftrace 0.17), each lowered on virtual registers, register-allocated, encoded.
 import { ARTIFACT_VERSION, type Artifact, type ProgramArtifact } from '../artifact.js';
-import { encode, type Item } from '../bpf/index.js';
+import { encode, EncodeError, slotCount, type Item } from '../bpf/index.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { CheckedProgram } from '../front/ast.js';
 import type { CompilerHost } from '../host.js';
@@ -53,11 +53,21 @@ export function runCodegen(program: CheckedProgram, host: CompilerHost, options:
         const items = runPeephole(lowering.run());
         const e = lowering.e;
         const { items: allocated } = allocateRegisters(items, { spillSlot: () => e.spillSlot() });
-        const encoded = encode(allocated);
-        const slots = encoded.bytes.length / 8;
+        const slots = allocated.reduce((n, item) => n + slotCount(item), 0);
         if (slots > MAX_INSNS) {
           diagnostics.push(codegenDiagnostic('programTooLarge', probe.span, slots, MAX_INSNS));
           return;
+        }
+        let encoded;
+        try {
+          encoded = encode(allocated);
+        } catch (err) {
+          // The only encoding failure valid code can hit: a jump further than 32767 slots.
+          if (err instanceof EncodeError && /out of range/.test(err.message)) {
+            diagnostics.push(codegenDiagnostic('jumpTooFar', probe.span, slots));
+            return;
+          }
+          throw err;
         }
         scratchSize = Math.max(scratchSize, e.scratchUsed);
         listings.push(allocated);

@@ -84,6 +84,8 @@ type Operand = { kind: 'imm'; value: bigint } | { kind: 'reg'; reg: Reg };
 type VarSlot = { kind: 'reg'; reg: Reg } | { kind: 'mem'; mem: Mem; size: number };
 
 const BPF_F_USER_STACK = 256;
+/** Above this many instructions strcontains() scans in a loop instead of unrolling. */
+const STRCONTAINS_UNROLL_MAX = 256;
 const BPF_ANY = 0;
 const AF_INET = 2;
 
@@ -151,7 +153,7 @@ export class ProbeLowering {
       jmp.jeq.imm(R0, 0, this.exitLabel),
       alu.mov.reg(e.scratchBase, R0),
     );
-    e.items.push(...saved);
+    for (const item of saved) e.items.push(item);
     return e.items;
   }
 
@@ -1568,8 +1570,6 @@ export class ProbeLowering {
       }
       case 'strcontains':
         return this.strcontains(arg(0), arg(1), x.span);
-      case 'sizeof':
-        return imm(0);
       case 'cgroupid':
         throw new CodegenError(x.span, 'cgroupid() is not supported by bpfq');
       default:
@@ -1609,6 +1609,31 @@ export class ProbeLowering {
     const size = sizeOf(typeOf(h));
     const c = e.reg();
     const notFound = e.newLabel('absent');
+    const positions = size - needle.length + 1;
+    if (positions * (needle.length + 3) > STRCONTAINS_UNROLL_MAX) {
+      // A bounded loop over start positions (the verifier walks it; kernels >= 5.3): the
+      // index is compared against its bound first, so every byte read is in range.
+      const i = e.reg();
+      const p = e.reg();
+      const top = e.newLabel('scan');
+      const next = e.newLabel('scannext');
+      e.emit(alu.mov.imm(i, 0));
+      e.place(top);
+      e.emit(jmp.jge.imm(i, positions, notFound), alu.mov.reg(p, hay.base), alu.add.imm(p, hay.off), alu.add.reg(p, i));
+      e.emit(ldx.b(c, p, 0), jmp.jeq.imm(c, 0, notFound));
+      needle.forEach((byte, j) => {
+        if (j > 0) e.emit(ldx.b(c, p, j));
+        e.emit(jmp.jne.imm(c, byte, next));
+      });
+      e.emit(jmp.ja(found));
+      e.place(next);
+      e.emit(alu.add.imm(i, 1), jmp.ja(top));
+      e.place(notFound);
+      e.emit(alu.mov.imm(r, 0), jmp.ja(done));
+      e.place(found);
+      e.place(done);
+      return { kind: 'reg', reg: r };
+    }
     for (let i = 0; i + needle.length <= size; i++) {
       const next = e.newLabel('pos');
       // The haystack ends at its NUL: no match can start at or after it.

@@ -15,6 +15,11 @@ export const codegenMessages = {
     code: 'E5003',
     message: (n: number, max: number) => `the generated program has ${n} instructions, more than the kernel's limit of ${max}`,
   },
+  jumpTooFar: {
+    code: 'E5004',
+    message: (n: number) =>
+      `the generated program has ${n} instructions: too large for BPF's 16-bit jump offsets (reduce unroll counts or string sizes)`,
+  },
 } as const;
 
 export function codegenDiagnostic<K extends keyof typeof codegenMessages>(

@@ -91,6 +91,17 @@ describe('code generation semantics', () => {
     assert.equal(v('@nc'), 0n);
   });
 
+  it('strcontains scans long haystacks in a bounded loop with the same answers', () => {
+    const hay = 'hello world this is a long string with words';
+    const a = compileOk(
+      `BEGIN { $s = "${hay}"; @a = strcontains($s, "words"); @b = strcontains($s, "wordz"); @c = strcontains($s, "hello"); @d = strcontains($s, "s w"); }`,
+    );
+    const { vm, result } = runProgram(a);
+    const v = (m: string) => readU64(vm.value(m, u64le(0n))!);
+    assert.deepEqual([v('@a'), v('@b'), v('@c'), v('@d')], [1n, 0n, 1n, 1n]);
+    assert.ok(result.steps < 5000);
+  });
+
   it('&&, || and ?: short-circuit: the untaken side has no effect', () => {
     const a = compileOk('BEGIN { $x = 0; if ($x && @a++) { @r = 1; } if ($x || @b++ == 0) { @r2 = 2; } @t = $x ? @c++ : 5; }');
     const { vm } = runProgram(a);
