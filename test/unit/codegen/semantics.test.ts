@@ -94,7 +94,7 @@ describe('code generation semantics', () => {
   it('strcontains scans long haystacks in a bounded loop with the same answers', () => {
     const hay = 'hello world this is a long string with words';
     const a = compileOk(
-      `BEGIN { $s = "${hay}"; @a = strcontains($s, "words"); @b = strcontains($s, "wordz"); @c = strcontains($s, "hello"); @d = strcontains($s, "s w"); }`,
+      `BEGIN { $s = "${hay}"; @a = strcontains($s, "words"); @b = strcontains($s, "wordz"); @c = strcontains($s, "hello"); @d = strcontains($s, "g w"); }`,
     );
     const { vm, result } = runProgram(a);
     const v = (m: string) => readU64(vm.value(m, u64le(0n))!);
