@@ -149,7 +149,10 @@ describe(
     let serviceEnv: Record<string, string>;
     let progsBefore: Set<number>;
 
-    before(async () => {
+    before(async (t) => {
+      if (withheld.length > 0) {
+        t.diagnostic(`not in this machine's bounding set, so not granted: ${withheld.join(', ')}`);
+      }
       progsBefore = programIds();
       dir = mkdtempSync(join(tmpdir(), 'bpfq-capsh-'));
       chmodSync(dir, 0o755); // the worker's user must be able to reach what it traces
