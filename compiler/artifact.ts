@@ -84,7 +84,17 @@ export interface MapArtifact {
   kernelName: string;
   role: 'user' | 'events' | 'stack' | 'scratch' | 'elapsed' | 'internal';
   type: MapKernelType;
+  /**
+   * User maps (bpftrace 0.17's layout): the key parts packed without padding (integers as
+   * 8 bytes); a scalar map's key is a u64 0 (a u32 0 for keyless count, a PERCPU_ARRAY);
+   * hist/lhist append a u64 bucket index and avg/stats a u64 index (0 = count, 1 = total),
+   * keyless ones have only that index.
+   */
   keySize: number;
+  /**
+   * Aggregations hold a u64 per CPU, except min/max: {i64 value; u64 is_set} (16 bytes,
+   * bpfq's fix of 0.17, so CPUs without a value are skipped and negatives are kept).
+   */
   valueSize: number;
   maxEntries: number;
   flags: number;
@@ -109,7 +119,14 @@ export interface Artifact {
   probeCount: number;
   programs: ProgramArtifact[];
   maps: MapArtifact[];
-  /** Async action tables, indexed by the id in the event (printf 0.., system 10000.., cat 20000..). */
+  /**
+   * Async action tables, indexed by the id in the event (printf 0.., system 10000.., cat 20000..).
+   * Every event starts with a u64 action id (0.17's AsyncAction): printf/system/cat put their
+   * arguments at FormatSpec offsets; exit 30000 {id}; print 30001 {id; u32 map index in `maps`;
+   * u32 top; u32 div}; clear 30002 / zero 30003 {id; u32 map index}; time 30004 {id; u32 time
+   * id}; join 30005 {id; u64 join id; argCount strings of argSize}; print_non_map 30007
+   * {id; u64 printValue id; the value}.
+   */
   printf: FormatSpec[];
   system: FormatSpec[];
   cat: FormatSpec[];
