@@ -6,13 +6,15 @@
 // left loaded.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { release } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { needs } from '../support/needs.js';
-import { loadedBpfIds, repoRoot, workloadBinary } from '../kernel/runtime-helpers.js';
+import { repoRoot, workloadBinary } from '../kernel/runtime-helpers.js';
+import { bpfFdsOf, bpfProgIdsOf, programExists } from './kernel-state.js';
 import { kernelRunner } from '../../worker/service/kernel-runner.js';
 import { readEvents } from '../../service/job-events.js';
 import { eventually, startHarness, type Harness } from './harness.js';
@@ -47,273 +49,322 @@ const differential =
   'tracepoint:syscalls:sys_enter_write /pid == $1 && args->count > 90/ ' +
   '{ printf("big %d\\n", args->count); @sizes = hist(args->count); }';
 
-describe('tracing jobs end to end', needs('bpf', 'tracefs', 'redis-server', 'cc'), () => {
-  let h: Harness;
-  let token: string;
-  let server: Server;
-  let base: string;
-  let progsBefore: Set<number>;
+describe(
+  'tracing jobs end to end',
+  needs('bpf', 'tracefs', 'redis-server', 'cc', 'bpftrace'),
+  () => {
+    let h: Harness;
+    let token: string;
+    let server: Server;
+    let base: string;
+    let fdsBefore: string[];
+    /** Programs the in-process worker held while jobs ran: each must be gone afterwards. */
+    const seenProgs = new Set<number>();
 
-  before(async () => {
-    workloadBinary();
-    progsBefore = loadedBpfIds().progs;
-    h = await startHarness({ reaperStallMs: 1000 });
-    await h.worker({ node: 'local', runner: kernelRunner(), stallMs: 1000, heartbeatMs: 200 });
-    token = await h.token('tracer');
-    server = h.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(async () => {
-    server?.closeAllConnections();
-    server?.close();
-    await h?.close();
-  });
+    before(async () => {
+      workloadBinary();
+      fdsBefore = bpfFdsOf('self');
+      h = await startHarness({ reaperStallMs: 1000 });
+      await h.worker({ node: 'local', runner: kernelRunner(), stallMs: 1000, heartbeatMs: 200 });
+      token = await h.token('tracer');
+      server = h.app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      server?.closeAllConnections();
+      server?.close();
+      await h?.close();
+    });
 
-  const auth = (r: request.Test): request.Test => r.set('Authorization', `Bearer ${token}`);
-  async function submit(body: object): Promise<ApiJob> {
-    const res = await auth(request(h.app).post('/v1/jobs')).send(body);
-    h.openapi.check('POST', '/v1/jobs', res);
-    assert.equal(res.status, 202, res.text);
-    return res.body as ApiJob;
-  }
-  async function job(id: string): Promise<ApiJob> {
-    return (await auth(request(h.app).get(`/v1/jobs/${id}`))).body as ApiJob;
-  }
-  const finished = (id: string, timeoutMs = 20_000): Promise<ApiJob> =>
-    eventually(
-      `job ${id} to finish`,
-      async () => {
-        const j = await job(id);
-        return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
-      },
-      timeoutMs,
-    );
-  const attached = (id: string): Promise<true> =>
-    eventually(
-      `job ${id} to attach`,
-      async () =>
-        (await readEvents(h.api.ctx.redis, h.api.ctx.keys, id, '0')).some(
-          (e) => e.event === 'attached',
-        )
-          ? true
-          : undefined,
-      20_000,
-    );
-  async function nothingLeft(): Promise<void> {
-    await eventually(
-      'our BPF programs to be unloaded',
-      async () => {
-        const extra = [...loadedBpfIds().progs].filter((id) => !progsBefore.has(id));
-        return extra.length === 0 ? true : undefined;
-      },
-      10_000,
-      100,
-    );
-  }
+    const auth = (r: request.Test): request.Test => r.set('Authorization', `Bearer ${token}`);
+    async function submit(body: object): Promise<ApiJob> {
+      const res = await auth(request(h.app).post('/v1/jobs')).send(body);
+      h.openapi.check('POST', '/v1/jobs', res);
+      assert.equal(res.status, 202, res.text);
+      return res.body as ApiJob;
+    }
+    async function job(id: string): Promise<ApiJob> {
+      return (await auth(request(h.app).get(`/v1/jobs/${id}`))).body as ApiJob;
+    }
+    const finished = (id: string, timeoutMs = 20_000): Promise<ApiJob> =>
+      eventually(
+        `job ${id} to finish`,
+        async () => {
+          const j = await job(id);
+          return ['completed', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
+        },
+        timeoutMs,
+      );
+    async function attached(id: string): Promise<void> {
+      await eventually(
+        `job ${id} to attach`,
+        async () =>
+          (await readEvents(h.api.ctx.redis, h.api.ctx.keys, id, '0')).some(
+            (e) => e.event === 'attached',
+          )
+            ? true
+            : undefined,
+        20_000,
+      );
+      for (const prog of bpfProgIdsOf('self')) seenProgs.add(prog);
+    }
+    /** The in-process worker holds no BPF fd any more, and the kernel freed its programs. */
+    async function nothingLeft(): Promise<void> {
+      await eventually(
+        'the worker to release its BPF objects',
+        async () =>
+          JSON.stringify(bpfFdsOf('self')) === JSON.stringify(fdsBefore) ? true : undefined,
+        10_000,
+        50,
+      );
+      assert.ok(seenProgs.size > 0, 'programs were seen while jobs ran');
+      await eventually(
+        'the kernel to free our programs',
+        async () => ([...seenProgs].some(programExists) ? undefined : true),
+        10_000,
+        100,
+      );
+    }
 
-  it('prints exactly what bpftrace 0.17 prints for a pid-scoped tracepoint job', async () => {
-    // bpftrace 0.17 on the same program and workload; -p makes it end when the workload ends.
-    const oracleLoad = startWorkload(100);
-    const oracle = spawn(
-      'bpftrace',
-      ['-p', String(oracleLoad.pid), '-e', differential, String(oracleLoad.pid)],
-      {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-    );
-    let expected = '';
-    oracle.stdout!.setEncoding('utf8').on('data', (d: string) => (expected += d));
-    await eventually(
-      'bpftrace to attach',
-      async () => (expected.includes('Attaching') ? true : undefined),
-      20_000,
-    );
-    await sleep(500); // 0.17 prints the banner before attaching
-    oracleLoad.go();
-    await exited(oracle);
-    assert.match(expected, /^Attaching 2 probes\.\.\.\nbig 91\n/);
+    it('prints exactly what bpftrace 0.17 prints for a pid-scoped tracepoint job', async () => {
+      // bpftrace 0.17 on the same program and workload; -p makes it end when the workload ends.
+      const oracleLoad = startWorkload(100);
+      const oracle = spawn(
+        'bpftrace',
+        ['-p', String(oracleLoad.pid), '-e', differential, String(oracleLoad.pid)],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
+      let expected = '';
+      oracle.stdout!.setEncoding('utf8').on('data', (d: string) => (expected += d));
+      await eventually(
+        'bpftrace to attach',
+        async () => (expected.includes('Attaching') ? true : undefined),
+        20_000,
+      );
+      await sleep(500); // 0.17 prints the banner before attaching
+      oracleLoad.go();
+      await exited(oracle);
+      assert.match(expected, /^Attaching 2 probes\.\.\.\nbig 91\n/);
 
-    const load = startWorkload(100);
-    const created = await submit({
-      program: differential,
-      durationSeconds: 60,
-      pid: load.pid,
-      params: [String(load.pid)],
-    });
-    const live = `${base}/v1/jobs/${created.id}/events`;
-    await attached(created.id);
-    load.go();
-    const done = await finished(created.id);
-    assert.equal(done.status, 'completed', done.error ?? '');
-
-    const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`)).set(
-      'Accept',
-      'text/plain',
-    );
-    h.openapi.check('GET', '/v1/jobs/{id}/result', text);
-    assert.equal(text.text, expected);
-
-    const json = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
-    h.openapi.check('GET', '/v1/jobs/{id}/result', json);
-    const result = json.body as {
-      printf: string[];
-      maps: {
-        name: string;
-        entries: { value: { type: string; value?: number; buckets?: unknown[] } }[];
-      }[];
-      records: { type: string }[];
-    };
-    assert.equal(result.printf.length, 9);
-    const calls = result.maps.find((m) => m.name === '@calls');
-    assert.deepEqual(calls?.entries[0]?.value, { type: 'int', value: 100 });
-    const sizes = result.maps.find((m) => m.name === '@sizes');
-    assert.deepEqual(sizes?.entries[0]?.value, {
-      type: 'hist',
-      buckets: [{ min: 64, max: 127, count: 9 }],
-    });
-    assert.deepEqual(result.records.at(-1), {
-      type: 'hist',
-      data: { '@sizes': [{ min: 64, max: 127, count: 9 }] },
-    });
-    assert.ok(live.length > 0);
-    await nothingLeft();
-  });
-
-  it('filters a pid-scoped job in the kernel: other processes are not counted', async () => {
-    const mine = startWorkload(50);
-    const other = startWorkload(70);
-    const created = await submit({
-      program: 'tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
-      durationSeconds: 60,
-      pid: mine.pid,
-    });
-    await attached(created.id);
-    other.go();
-    await exited(other);
-    mine.go();
-    const done = await finished(created.id);
-    assert.equal(done.status, 'completed');
-    const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result?format=text`));
-    assert.equal(text.text, 'Attaching 1 probe...\n\n\n@calls: 50\n');
-    await nothingLeft();
-  });
-
-  it('cancels a running trace: it detaches within a second and keeps its partial result', async () => {
-    const created = await submit({
-      program:
-        'interval:ms:100 { @ticks = count(); } tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
-      durationSeconds: 120,
-    });
-    await attached(created.id);
-    await sleep(450);
-    const asked = Date.now();
-    const del = await auth(request(h.app).delete(`/v1/jobs/${created.id}`));
-    assert.equal(del.status, 202);
-    const done = await finished(created.id);
-    const took = Date.now() - asked;
-    assert.equal(done.status, 'cancelled');
-    assert.ok(took < 1500, `stopped in ${took} ms`);
-    const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
-    const result = res.body as {
-      interrupted: boolean;
-      maps: { name: string; entries: { value: { value: number } }[] }[];
-    };
-    assert.equal(result.interrupted, true);
-    const ticks = result.maps.find((m) => m.name === '@ticks')?.entries[0]?.value.value ?? 0;
-    assert.ok(ticks >= 3 && ticks <= 12, `partial @ticks = ${ticks}`);
-    await nothingLeft();
-  });
-
-  it('fails a program the compiler rejects at once, with its diagnostics, without retrying', async () => {
-    const created = await submit({ program: 'BEGIN { @x = hist(); }', durationSeconds: 5 });
-    const done = await finished(created.id, 10_000);
-    assert.equal(done.status, 'failed');
-    assert.equal(done.errorDetail?.kind, 'compile');
-    assert.deepEqual(done.errorDetail?.diagnostics?.[0], {
-      line: 1,
-      column: 14,
-      message: 'hist() requires one argument (0 provided)',
-    });
-    // A retried job would be 'delayed' (backoff) and then run again; this one is failed for good.
-    const state = await eventually('BullMQ to settle the job', async () => {
-      const s = await h.api.ctx.queues.get('local').getJobState(created.id);
-      return s === 'active' ? undefined : s;
-    });
-    assert.equal(state, 'failed');
-    await sleep(1200); // longer than the first retry's backoff
-    assert.equal(await h.api.ctx.queues.get('local').getJobState(created.id), 'failed');
-    assert.equal((await job(created.id)).status, 'failed');
-
-    const compile = await auth(request(h.app).post('/v1/compile')).send({
-      program: 'BEGIN { @x = hist(); }',
-    });
-    h.openapi.check('POST', '/v1/compile', compile);
-    assert.equal(compile.status, 400);
-    assert.deepEqual((JSON.parse(compile.text) as { errors: unknown[] }).errors[0], {
-      line: 1,
-      column: 14,
-      message: 'hist() requires one argument (0 provided)',
-      code: 'E2025',
-    });
-    const ok = await auth(request(h.app).post('/v1/compile')).send({
-      program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }',
-    });
-    h.openapi.check('POST', '/v1/compile', ok);
-    assert.equal(ok.status, 200);
-    assert.equal((ok.body as { probes: number }).probes, 1);
-  });
-
-  it('fails a job whose pid does not exist at once, saying so', async () => {
-    const created = await submit({
-      program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }',
-      durationSeconds: 5,
-      pid: 2 ** 22 + 7,
-    });
-    const done = await finished(created.id, 5000);
-    assert.equal(done.status, 'failed');
-    assert.equal(done.errorDetail?.kind, 'pid');
-    assert.match(done.error ?? '', /process 4194311 does not exist/);
-  });
-
-  it('leaves nothing attached when the worker is killed with -9, and fails its job "worker lost"', async () => {
-    const child = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'worker'], {
-      env: {
-        ...process.env,
-        REDIS_URL: h.redis.url,
-        BPFQ_PREFIX: h.prefix,
-        BPFQ_NODE: 'doomed',
-        BPFQ_STALL_MS: '1000',
-        BPFQ_HEARTBEAT_MS: '200',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    try {
-      let stderr = '';
-      await new Promise<void>((resolve, reject) => {
-        child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-          stderr += d;
-          if (stderr.includes('ready')) resolve();
-        });
-        child.once('exit', () => reject(new Error(`worker exited: ${stderr}`)));
+      const load = startWorkload(100);
+      const created = await submit({
+        program: differential,
+        durationSeconds: 60,
+        pid: load.pid,
+        params: [String(load.pid)],
       });
+      const live = `${base}/v1/jobs/${created.id}/events`;
+      await attached(created.id);
+      load.go();
+      const done = await finished(created.id);
+      assert.equal(done.status, 'completed', done.error ?? '');
+
+      const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`)).set(
+        'Accept',
+        'text/plain',
+      );
+      h.openapi.check('GET', '/v1/jobs/{id}/result', text);
+      assert.equal(text.text, expected);
+
+      const json = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
+      h.openapi.check('GET', '/v1/jobs/{id}/result', json);
+      const result = json.body as {
+        printf: string[];
+        maps: {
+          name: string;
+          entries: { value: { type: string; value?: number; buckets?: unknown[] } }[];
+        }[];
+        records: { type: string }[];
+      };
+      assert.equal(result.printf.length, 9);
+      const calls = result.maps.find((m) => m.name === '@calls');
+      assert.deepEqual(calls?.entries[0]?.value, { type: 'int', value: 100 });
+      const sizes = result.maps.find((m) => m.name === '@sizes');
+      assert.deepEqual(sizes?.entries[0]?.value, {
+        type: 'hist',
+        buckets: [{ min: 64, max: 127, count: 9 }],
+      });
+      assert.deepEqual(result.records.at(-1), {
+        type: 'hist',
+        data: { '@sizes': [{ min: 64, max: 127, count: 9 }] },
+      });
+      assert.ok(live.length > 0);
+      await nothingLeft();
+    });
+
+    it('filters a pid-scoped job in the kernel: other processes are not counted', async () => {
+      const mine = startWorkload(50);
+      const other = startWorkload(70);
+      const created = await submit({
+        program: 'tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
+        durationSeconds: 60,
+        pid: mine.pid,
+      });
+      await attached(created.id);
+      other.go();
+      await exited(other);
+      mine.go();
+      const done = await finished(created.id);
+      assert.equal(done.status, 'completed');
+      const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result?format=text`));
+      assert.equal(text.text, 'Attaching 1 probe...\n\n\n@calls: 50\n');
+      await nothingLeft();
+    });
+
+    it('cancels a running trace: it detaches within a second and keeps its partial result', async () => {
       const created = await submit({
         program:
           'interval:ms:100 { @ticks = count(); } tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
         durationSeconds: 120,
-        node: 'doomed',
       });
       await attached(created.id);
-      const loaded = [...loadedBpfIds().progs].filter((id) => !progsBefore.has(id));
-      assert.ok(loaded.length >= 2, 'the worker loaded its programs');
-      child.kill('SIGKILL');
-      await exited(child);
+      await sleep(450);
+      const asked = Date.now();
+      const del = await auth(request(h.app).delete(`/v1/jobs/${created.id}`));
+      assert.equal(del.status, 202);
+      const done = await finished(created.id);
+      const took = Date.now() - asked;
+      assert.equal(done.status, 'cancelled');
+      assert.ok(took < 1500, `stopped in ${took} ms`);
+      const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
+      const result = res.body as {
+        interrupted: boolean;
+        maps: { name: string; entries: { value: { value: number } }[] }[];
+      };
+      assert.equal(result.interrupted, true);
+      const ticks = result.maps.find((m) => m.name === '@ticks')?.entries[0]?.value.value ?? 0;
+      assert.ok(ticks >= 3 && ticks <= 12, `partial @ticks = ${ticks}`);
       await nothingLeft();
+    });
+
+    it('fails a program the compiler rejects at once, with its diagnostics, without retrying', async () => {
+      const created = await submit({ program: 'BEGIN { @x = hist(); }', durationSeconds: 5 });
       const done = await finished(created.id, 10_000);
       assert.equal(done.status, 'failed');
-      assert.equal(done.error, 'worker lost');
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-  });
-});
+      assert.equal(done.errorDetail?.kind, 'compile');
+      assert.deepEqual(done.errorDetail?.diagnostics?.[0], {
+        line: 1,
+        column: 14,
+        message: 'hist() requires one argument (0 provided)',
+      });
+      // A retried job would be 'delayed' (backoff) and then run again; this one is failed for good.
+      const state = await eventually('BullMQ to settle the job', async () => {
+        const s = await h.api.ctx.queues.get('local').getJobState(created.id);
+        return s === 'active' ? undefined : s;
+      });
+      assert.equal(state, 'failed');
+      await sleep(1200); // longer than the first retry's backoff
+      assert.equal(await h.api.ctx.queues.get('local').getJobState(created.id), 'failed');
+      assert.equal((await job(created.id)).status, 'failed');
+
+      const compile = await auth(request(h.app).post('/v1/compile')).send({
+        program: 'BEGIN { @x = hist(); }',
+      });
+      h.openapi.check('POST', '/v1/compile', compile);
+      assert.equal(compile.status, 400);
+      assert.deepEqual((JSON.parse(compile.text) as { errors: unknown[] }).errors[0], {
+        line: 1,
+        column: 14,
+        message: 'hist() requires one argument (0 provided)',
+        code: 'E2025',
+      });
+      const ok = await auth(request(h.app).post('/v1/compile')).send({
+        program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }',
+      });
+      h.openapi.check('POST', '/v1/compile', ok);
+      assert.equal(ok.status, 200);
+      assert.equal((ok.body as { probes: number }).probes, 1);
+    });
+
+    it('lists probes as bpftrace -l does, and reports the node with its kernel', async () => {
+      const pattern = 'tracepoint:syscalls:sys_enter_getp*';
+      const expected = execFileSync('bpftrace', ['-l', pattern], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .split('\n')
+        .filter((l) => l !== '');
+      assert.ok(expected.includes('tracepoint:syscalls:sys_enter_getppid'));
+      const res = await auth(
+        request(h.app).get(`/v1/probes?node=local&search=${encodeURIComponent(pattern)}`),
+      );
+      h.openapi.check('GET', '/v1/probes', res);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { node: 'local', probes: expected });
+
+      const nodes = await auth(request(h.app).get('/v1/nodes'));
+      h.openapi.check('GET', '/v1/nodes', nodes);
+      const local = (
+        nodes.body as {
+          items: { name: string; kernel: string; features: Record<string, boolean> }[];
+        }
+      ).items.find((n) => n.name === 'local');
+      assert.equal(local?.kernel, release());
+      assert.equal(local?.features['tracepoints'], true);
+      assert.equal(local?.features['btf'], true);
+    });
+
+    it('fails a job whose pid does not exist at once, saying so', async () => {
+      const created = await submit({
+        program: 'tracepoint:syscalls:sys_enter_read { @ = count(); }',
+        durationSeconds: 5,
+        pid: 2 ** 22 + 7,
+      });
+      const done = await finished(created.id, 5000);
+      assert.equal(done.status, 'failed');
+      assert.equal(done.errorDetail?.kind, 'pid');
+      assert.match(done.error ?? '', /process 4194311 does not exist/);
+    });
+
+    it('leaves nothing attached when the worker is killed with -9, and fails its job "worker lost"', async () => {
+      const child = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'worker'], {
+        env: {
+          ...process.env,
+          REDIS_URL: h.redis.url,
+          BPFQ_PREFIX: h.prefix,
+          BPFQ_NODE: 'doomed',
+          BPFQ_STALL_MS: '1000',
+          BPFQ_HEARTBEAT_MS: '200',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      try {
+        let stderr = '';
+        await new Promise<void>((resolve, reject) => {
+          child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+            stderr += d;
+            if (stderr.includes('ready')) resolve();
+          });
+          child.once('exit', () => reject(new Error(`worker exited: ${stderr}`)));
+        });
+        const created = await submit({
+          program:
+            'interval:ms:100 { @ticks = count(); } tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
+          durationSeconds: 120,
+          node: 'doomed',
+        });
+        await attached(created.id);
+        const held = bpfProgIdsOf(child.pid!);
+        assert.ok(held.length >= 2, 'the worker process holds its programs');
+        assert.ok(held.every(programExists));
+        child.kill('SIGKILL');
+        await exited(child);
+        // The kernel frees a dead process's BPF objects once its fds are closed.
+        await eventually(
+          "the kernel to free the killed worker's programs",
+          async () => (held.some(programExists) ? undefined : true),
+          10_000,
+          100,
+        );
+        const done = await finished(created.id, 10_000);
+        assert.equal(done.status, 'failed');
+        assert.equal(done.error, 'worker lost');
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    });
+  },
+);
