@@ -585,8 +585,11 @@ export class ProbeLowering {
     const n = Math.min(sa, sb, limit ?? Infinity);
     const x = e.reg();
     const y = e.reg();
+    // Strings end at their NUL; arrays and tuples compare every byte.
+    const strings = ta.kind === 'string' && tb.kind === 'string';
     for (let i = 0; i < n; i++) {
-      e.emit(ldx.b(x, ma.base, ma.off + i), ldx.b(y, mb.base, mb.off + i), jmp.jne.reg(x, y, ne), jmp.jeq.imm(x, 0, eq));
+      e.emit(ldx.b(x, ma.base, ma.off + i), ldx.b(y, mb.base, mb.off + i), jmp.jne.reg(x, y, ne));
+      if (strings) e.emit(jmp.jeq.imm(x, 0, eq));
     }
     if (limit === undefined || limit > n) {
       // The longer string must end where the shorter one does.
