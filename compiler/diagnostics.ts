@@ -355,6 +355,7 @@ export const catalog = {
   rawTracepointNotFound: e('E4020', (name: string) => `raw tracepoint not found: ${name}`),
   emptyAttachPoint: e('E4021', () => 'empty attach point'),
   hostError: e('E4022', (probe: string, why: string) => `${probe}: ${why}`),
+  noProbes: e('E4023', () => 'No probes to attach'),
 
   // --- W: warnings
   mapTopDivIgnored: w(
@@ -365,6 +366,11 @@ export const catalog = {
     'W2003',
     () =>
       'The debugf() builtin is not recommended for production use. For more information see bpf_trace_printk in bpf-helpers(7).',
+  ),
+  kernelFunctionsUnknown: w(
+    'W4002',
+    (pattern: string) =>
+      `the kernel's function list is not readable here (no kprobe support): '${pattern}' matches nothing`,
   ),
   notTraceable: w(
     'W4001',

@@ -26,7 +26,9 @@
 //    in a block with several targets, `perTarget[i]` is the field for `probe.targets[i]`
 //    (offsets differ between events; the type is the same for all, or check fails).
 //  - Every probe has its attach points expanded into `targets` (wildcards matched against
-//    the host; libraries resolved to paths; USDT notes found), at least one per probe.
+//    the host; libraries resolved to paths; USDT notes found). A probe has at least one
+//    target, except a kprobe wildcard on a host that cannot list kernel functions: it
+//    expands to none with a warning, as in 0.17. The program has at least one target.
 //  - Map keys and values have one type across the whole program (CheckedProgram.maps).
 //  - Scratch variables ($x) have one type per probe block (Probe.variables), as in 0.17
 //    where a variable is visible from its first assignment to the end of the block.

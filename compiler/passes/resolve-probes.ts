@@ -286,7 +286,13 @@ class ProbeResolver {
     if (offset !== 0 && provider === 'kretprobe') this.fail('offsetNotAllowed', ap.span);
     if (hasWildcard(func)) {
       const re = globToRegExp(func);
-      const matches = this.listKernelFunctions().filter((f) => re.test(f));
+      const all = this.listKernelFunctions();
+      if (all.length === 0) {
+        // As bpftrace 0.17: a warning, and the attach point expands to nothing.
+        this.bag.report('kernelFunctionsUnknown', ap.span, ap.text);
+        return [];
+      }
+      const matches = all.filter((f) => re.test(f));
       if (matches.length === 0) this.fail('noMatch', ap.span, ap.text);
       return matches.map((f) => target(`${provider}:${f}`, { kind: provider, func: f, offset: 0 }));
     }
@@ -532,6 +538,9 @@ export function runResolveProbes(
     total += probe.targets.length;
   }
   const last = program.probes[program.probes.length - 1];
+  if (total === 0 && last && !bag.hasErrors) {
+    bag.report('noProbes', last.attachPoints[0]?.span ?? last.span);
+  }
   if (total > config.maxProbes && last) {
     bag.report('tooManyProbes', last.attachPoints[0]?.span ?? last.span, total, config.maxProbes);
   }
