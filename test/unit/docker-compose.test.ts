@@ -188,6 +188,15 @@ describe('docker/docker-compose.yml', () => {
     }
   });
 
+  it('adds CAP_SYS_ADMIN only in the uprobe override file, and nothing else', () => {
+    const override = parse(
+      readFileSync(`${root}docker/docker-compose.uprobes.yml`, 'utf8'),
+    ) as Compose;
+    assert.deepEqual(Object.keys(override.services), ['worker']);
+    assert.deepEqual(override.services['worker'], { cap_add: ['SYS_ADMIN'] });
+    assert.ok(!WORKER_CAPS.includes('SYS_ADMIN'));
+  });
+
   it('offers privileged mode only in the old-kernel override file', skipWithoutCompose(), () => {
     const override = parse(
       readFileSync(`${root}docker/docker-compose.old-kernel.yml`, 'utf8'),
