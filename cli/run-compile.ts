@@ -6,7 +6,6 @@ import type { Item } from '../compiler/bpf/index.js';
 import { disassembleItems } from '../compiler/bpf/disassemble.js';
 import type { CheckedProgram } from '../compiler/front/ast.js';
 import { typeStr } from '../compiler/passes/type-names.js';
-import type { Symbolizer } from '../worker/output/index.js';
 import type { RunArgs } from './run-args.js';
 
 export interface Compiled {
@@ -15,8 +14,6 @@ export interface Compiled {
   diagnosticsText: string;
   /** `-d`: the checked program, the disassembly and the artifact. */
   dump(): string;
-  /** The live symbolizer for stacks and symbols. */
-  symbolizer(): Promise<Symbolizer | undefined>;
 }
 
 export async function compileProgram(
@@ -41,22 +38,18 @@ export async function compileProgram(
     },
     host,
   );
-  const symbolizer = async (): Promise<Symbolizer | undefined> => {
-    const { liveSymbolizer } = await import('../worker/symbols/live-symbolizer.js');
-    return liveSymbolizer();
-  };
   if (!checked.program) {
-    return { diagnosticsText: formatDiagnostics(checked.diagnostics, source), dump: () => '', symbolizer };
+    return { diagnosticsText: formatDiagnostics(checked.diagnostics, source), dump: () => '' };
   }
   const program = checked.program;
   const generated = runCodegen(program, host, cpid !== undefined ? { cpid } : {});
   const diagnostics = [...checked.diagnostics, ...generated.diagnostics];
   const diagnosticsText = formatDiagnostics(diagnostics, source);
   const artifact = generated.artifact;
-  if (!artifact) return { diagnosticsText, dump: () => '', symbolizer };
+  if (!artifact) return { diagnosticsText, dump: () => '' };
 
   const dump = (): string => dumpText(artifact, program, generated.listings);
-  return { artifact, diagnosticsText, dump, symbolizer };
+  return { artifact, diagnosticsText, dump };
 }
 
 /** `-d`: what bpftrace's -d shows in spirit: the checked program, the code, the artifact. */

@@ -123,11 +123,9 @@ async function compileAndRun(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const symbolizer = await compiled.symbolizer();
     await runtime.runSession(artifact, {
       ...(args.pid !== undefined ? { pid: args.pid } : {}),
       ...(child ? { child } : {}),
-      ...(symbolizer ? { symbolizer } : {}),
       signal: abort.signal,
       quiet: args.quiet,
       verbose: args.verbose,

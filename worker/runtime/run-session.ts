@@ -5,12 +5,11 @@
 // buffers, write the "\n\n" and print every map in name order. Teardown runs in `finally` in
 // the exact reverse order of setup, whatever failed.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { Artifact, MapArtifact } from '../../compiler/artifact.js';
 import {
   decodeEvent,
   decodeMap,
-  noSymbols,
   OUTPUT_VERSION,
   type DecodeContext,
   type DecodedEvent,
@@ -25,6 +24,8 @@ import { testRunProgram } from '../libbpf/program.js';
 import { loadArtifact, type LoadedArtifact, type LoadedProgram } from '../loader/load-artifact.js';
 import { readRawEntries, readStack } from './map-reader.js';
 import type { SessionEnd, SessionOptions, SessionResult } from './session.js';
+import { liveSymbolizer } from '../symbols/live-symbolizer.js';
+import { symbolNeeds } from './symbol-needs.js';
 
 const DEFAULT_POLL_MS = 100;
 
@@ -56,6 +57,31 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The -c child is a shell until it execs the command; its user symbols are worth keeping
+ * only after that. Waits a little for the exec, then snapshots the process, so its stacks
+ * and usym() still resolve if it exits before its events are read.
+ */
+async function rememberAfterExec(live: ReturnType<typeof liveSymbolizer>, pid: number): Promise<void> {
+  let shell: string | undefined;
+  try {
+    shell = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50; i++) {
+    let exe: string;
+    try {
+      exe = readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      return;
+    }
+    if (exe !== shell) break;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  live.rememberProcess(pid);
+}
+
 export async function runSession(artifact: Artifact, options: SessionOptions = {}): Promise<SessionResult> {
   const started = Date.now();
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
@@ -81,6 +107,21 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
       throw new AttachError(p.name, e instanceof Error ? e.message : String(e), e);
     }
   }
+
+  // Symbols: kallsyms is read before our programs exist, as 0.17 reads it (its tie order
+  // between equal addresses depends on every entry), and only when something prints one.
+  const needs = symbolNeeds(artifact);
+  const live = options.symbolizer === undefined ? liveSymbolizer() : undefined;
+  const symbolizer = options.symbolizer ?? live!;
+  if (live && needs.kernel) live.loadKernelSymbols();
+  const traced = options.pid ?? options.child?.pid;
+  let remembered = 0;
+  const rememberTraced = (): void => {
+    // User stacks of the traced process must resolve after it exits: keep its mappings.
+    if (!live || !needs.user || traced === undefined || Date.now() - remembered < 500) return;
+    remembered = Date.now();
+    live.rememberProcess(traced);
+  };
 
   let loaded: LoadedArtifact | undefined;
   let reader: EventReader | undefined;
@@ -119,7 +160,7 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
     }
 
     const ctx: DecodeContext = {
-      symbolizer: options.symbolizer ?? noSymbols,
+      symbolizer,
       readStack: (stack, id) => readStack(session, stack, id),
     };
 
@@ -226,6 +267,7 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
         childExited = true;
       });
       options.child.release();
+      if (live && needs.user) await rememberAfterExec(live, options.child.pid);
     }
 
     try {
@@ -237,6 +279,7 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
           timers.push(setTimeout(resolve, pollMs));
         });
         wake = undefined;
+        rememberTraced();
         if (childExited) stop('child-exited');
         if (options.pid !== undefined && !isAlive(options.pid)) stop('pid-exited');
       }
