@@ -98,6 +98,7 @@ export const DIFF_CASES: DiffCase[] = [
   // one filters; USDT probes attach to the -c child only, so that one does not need to.
   { name: 'uprobe args', program: 'uprobe:WORKLOAD:bpfq_work /pid == cpid/ { @[arg0 % 4] = sum(arg0); }', iterations: 40 },
   { name: 'usdt args', program: 'usdt:WORKLOAD:bpfq:tick { @ticks = count(); @total = sum(arg0); }', iterations: 40 },
+  { name: 'watchpoint on the child', program: 'watchpoint:0x10000000:8:w { @writes = count(); }', iterations: 7, mode: 'watch' },
   { name: 'probe builtin', program: `${G} { @[probe] = count(); } ${Wif('args->count < 10')} { @[probe] = count(); }`, iterations: 30 },
   // Positional parameters and options.
   { name: 'positional parameters', program: 'BEGIN { printf("%s %d\\n", str($1), $2 + 1); exit(); }', params: ['hello', '41'], iterations: 0 },

@@ -2,7 +2,7 @@
 // back from the kernel are right, and detaching leaves no program, link or fd behind.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { needs } from '../support/needs.js';
 import { loadArtifact } from '../../worker/loader/load-artifact.js';
 import { attachProgram } from '../../worker/attach/index.js';
@@ -44,7 +44,7 @@ async function countWhile(progType: ProgType, attach: AttachTarget, workload: ()
   }
 }
 
-const ATTACH_NAMES = ['tracepoint', 'uprobe', 'uretprobe', 'usdt', 'perf_event'];
+const ATTACH_NAMES = ['tracepoint', 'uprobe', 'uretprobe', 'usdt', 'perf_event', 'rawtracepoint', 'watchpoint'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
@@ -121,6 +121,33 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
     );
     // 300 ms at 20 ms: about 15; timer slack makes the exact number vary.
     assert.ok(n >= 5 && n <= 20, `interval fired ${n} times`);
+    assertNothingLeft(before, ATTACH_NAMES);
+  });
+
+  it('rawtracepoint: fires through BPF_RAW_TRACEPOINT_OPEN', async () => {
+    const before = snapshot();
+    const n = await countWhile('raw_tracepoint', { kind: 'rawtracepoint', event: 'sys_enter' }, () => {
+      execFileSync(wl, ['10']);
+    });
+    assert.ok(n >= 10, `sys_enter fired ${n} times`);
+    assertNothingLeft(before, ATTACH_NAMES);
+  });
+
+  it('watchpoint: counts the writes of the target process to an address', async () => {
+    const before = snapshot();
+    // The workload waits on stdin before it runs, so the breakpoint is set on its pid first.
+    const child = spawn(wl, ['9', 'watch'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const done = new Promise((r) => child.once('exit', r));
+    const n = await countWhile(
+      'perf_event',
+      { kind: 'watchpoint', address: '268435456', length: 8, mode: 'w' },
+      async () => {
+        child.stdin!.end('go\n');
+        await done;
+      },
+      child.pid,
+    );
+    assert.equal(n, 9);
     assertNothingLeft(before, ATTACH_NAMES);
   });
 

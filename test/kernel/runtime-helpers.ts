@@ -50,7 +50,14 @@ export function assertNothingLeft(before: KernelSnapshot, names: string[] = []):
   assert.deepEqual(now.fds, before.fds, 'BPF or perf fds left open');
   if (names.length === 0) return;
   const ours = new Set(names.map((n) => n.slice(0, 15)));
-  const left = [...now.progs].filter(([id, name]) => !before.progs.has(id) && ours.has(name));
+  // The kernel frees a program after an RCU grace period once its last fd and link are
+  // gone (links are released asynchronously), so allow it a moment.
+  let left: [number, string][] = [];
+  for (let attempt = 0; attempt < 20; attempt++) {
+    left = [...loadedPrograms()].filter(([id, name]) => !before.progs.has(id) && ours.has(name));
+    if (left.length === 0) return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
   assert.deepEqual(left, [], 'BPF programs left loaded');
 }
 

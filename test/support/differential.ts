@@ -10,6 +10,8 @@ export interface DiffCase {
   program: string;
   /** Iterations of the workload (each: one getppid, one write of i bytes, one USDT tick). Default 50; 0 runs no -c. */
   iterations?: number;
+  /** Workload mode after the count (`watch` also writes a u64 at 0x10000000). */
+  mode?: string;
   format?: 'text' | 'json';
   /** Extra options before -e (e.g. ['-q'], ['--unsafe']). */
   options?: string[];
@@ -43,7 +45,7 @@ export function commandLine(tool: 'bpftrace' | 'bpfq', c: DiffCase, workload: st
   const args: string[] = [...(c.options ?? [])];
   if (c.format) args.push('-f', c.format);
   const iterations = c.iterations ?? 50;
-  if (iterations > 0) args.push('-c', `${workload} ${iterations}`);
+  if (iterations > 0) args.push('-c', `${workload} ${iterations}${c.mode !== undefined ? ` ${c.mode}` : ''}`);
   args.push('-e', c.program.replaceAll('WORKLOAD', workload), ...(c.params ?? []));
   return [tool === 'bpftrace' ? 'bpftrace' : bpfqBin, ...args];
 }
