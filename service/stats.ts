@@ -42,7 +42,7 @@ export async function readStats(redis: Redis, keys: Keys): Promise<ServiceStats>
 export async function recordJobWork(
   redis: Redis,
   keys: Keys,
-  work: { seconds: number; lostEvents: number; bpfRunNs: number },
+  work: { seconds: number; lostEvents: number },
 ): Promise<void> {
   const key = statsKey(keys, 'work');
   const multi = redis.multi();
@@ -51,6 +51,10 @@ export async function recordJobWork(
   multi.hincrbyfloat(key, 'durationSum', work.seconds);
   multi.hincrby(key, 'durationCount', 1);
   if (work.lostEvents > 0) multi.hincrby(key, 'lostEvents', work.lostEvents);
-  if (work.bpfRunNs > 0) multi.hincrby(key, 'bpfRunNs', Math.round(work.bpfRunNs));
   await multi.exec();
+}
+
+/** Called by a worker with the BPF run time its programs accumulated (bpf-run-time.ts). */
+export async function recordBpfRunTime(redis: Redis, keys: Keys, ns: number): Promise<void> {
+  await redis.hincrby(statsKey(keys, 'work'), 'bpfRunNs', Math.round(ns));
 }

@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -305,6 +306,32 @@ describe(
       assert.equal(local?.kernel, release());
       assert.equal(local?.features['tracepoints'], true);
       assert.equal(local?.features['btf'], true);
+    });
+
+    it('reports the kernel time of its programs in /metrics when BPF statistics are on', async () => {
+      const sysctl = '/proc/sys/kernel/bpf_stats_enabled';
+      const was = readFileSync(sysctl, 'utf8').trim();
+      writeFileSync(sysctl, '1');
+      try {
+        const load = startWorkload(2000);
+        const created = await submit({
+          program: 'tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
+          durationSeconds: 60,
+          pid: load.pid,
+        });
+        await attached(created.id);
+        load.go();
+        assert.equal((await finished(created.id)).status, 'completed');
+      } finally {
+        writeFileSync(sysctl, was);
+      }
+      const seconds = await eventually('the worker to report BPF run time', async () => {
+        const text = (await request(h.app).get('/metrics')).text;
+        const value = Number(/^bpfq_bpf_run_seconds (\S+)$/m.exec(text)?.[1] ?? 0);
+        return value > 0 ? value : undefined;
+      });
+      assert.ok(seconds > 0);
+      await nothingLeft();
     });
 
     it('fails a job whose pid does not exist at once, saying so', async () => {

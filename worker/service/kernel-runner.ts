@@ -11,6 +11,7 @@ import {
   VerifierError,
   runSession,
 } from '../runtime/index.js';
+import { bpfRunTime } from './bpf-run-time.js';
 import { compileJob } from './compile-job.js';
 import {
   TraceFailure,
@@ -55,6 +56,8 @@ export function kernelRunner(): JobRunner {
           signal: hooks.signal,
           onOutput: (record) => {
             hooks.onOutput(record);
+            // 'end' comes after detaching and END but before the programs are closed.
+            if (record.type === 'end') bpfRunTime.sample();
             // runSession emits attached_probes, then loads, runs BEGIN and attaches every
             // probe without yielding to the event loop; so the next macrotask runs once all
             // are attached (or after the session failed, which `settled` tells).

@@ -181,11 +181,7 @@ export class JobProcessor implements RunningJobs {
             ? { error: 'cancelled while running' }
             : {}),
       });
-      await recordJobWork(redis, keys, {
-        seconds: (Date.now() - started) / 1000,
-        lostEvents,
-        bpfRunNs: 0,
-      });
+      await recordJobWork(redis, keys, { seconds: (Date.now() - started) / 1000, lostEvents });
     } catch (err) {
       if (
         err instanceof TraceFailure &&

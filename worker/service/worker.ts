@@ -10,6 +10,8 @@ import { pino, type Logger } from 'pino';
 import { keys as makeKeys, queueName } from '../../service/keys.js';
 import { removeHeartbeat, writeHeartbeat, type WorkerHeartbeat } from '../../service/nodes.js';
 import { startReaper } from '../../service/reaper.js';
+import { recordBpfRunTime } from '../../service/stats.js';
+import { bpfRunTime } from './bpf-run-time.js';
 import { kernelFeatures } from './features.js';
 import type { JobRunner } from './job-runner.js';
 import { JobProcessor } from './process-job.js';
@@ -134,6 +136,9 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       lastHeartbeat: new Date().toISOString(),
     };
     await writeHeartbeat(connection, keys, doc, heartbeatMs);
+    bpfRunTime.sample();
+    const ns = bpfRunTime.take();
+    if (ns > 0) await recordBpfRunTime(connection, keys, ns);
   };
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => undefined), heartbeatMs);
