@@ -27,7 +27,11 @@ export function compile(
   const named = typeof source === 'string' ? { name: 'stdin', text: source } : source;
   const checked = check(named, options, host);
   if (!checked.program) return { diagnostics: checked.diagnostics };
-  const generated = runCodegen(checked.program, host, options.cpid === undefined ? {} : { cpid: options.cpid });
+  const generated = runCodegen(
+    checked.program,
+    host,
+    options.cpid === undefined ? {} : { cpid: options.cpid },
+  );
   const diagnostics = [...checked.diagnostics, ...generated.diagnostics];
   return generated.artifact ? { artifact: generated.artifact, diagnostics } : { diagnostics };
 }

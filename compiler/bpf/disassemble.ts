@@ -154,7 +154,10 @@ export function disassembleItems(items: readonly Item[]): string {
 }
 
 /** A listing of encoded bytes, as the verifier prints them. Map slots show the map's name. */
-export function disassemble(bytes: Uint8Array, mapRelocations: readonly { insn: number; map: string }[] = []): string {
+export function disassemble(
+  bytes: Uint8Array,
+  mapRelocations: readonly { insn: number; map: string }[] = [],
+): string {
   const lines: string[] = [];
   let slot = 0;
   for (const i of decode(bytes, mapRelocations)) {

@@ -67,7 +67,9 @@ export function encode(items: readonly Item[]): Encoded {
     if (item.kind === 'label') return;
     for (const reg of [item.dst, item.src]) {
       if (reg < 0 || reg > 10) {
-        throw new EncodeError(`instruction ${index} (slot ${slot}) uses register ${reg}, not r0-r10`);
+        throw new EncodeError(
+          `instruction ${index} (slot ${slot}) uses register ${reg}, not r0-r10`,
+        );
       }
     }
     let off = item.off;
@@ -83,7 +85,9 @@ export function encode(items: readonly Item[]): Encoded {
       }
       off = to - (slot + 1);
       if (off < -0x8000 || off > 0x7fff) {
-        throw new EncodeError(`jump at instruction ${index} to '${item.target}' is out of range (${off})`);
+        throw new EncodeError(
+          `jump at instruction ${index} to '${item.target}' is out of range (${off})`,
+        );
       }
     }
     const span = item.span ?? -1;
@@ -107,8 +111,12 @@ export function encode(items: readonly Item[]): Encoded {
 }
 
 /** Bytes back into records (jump offsets kept in `off`, no labels); for disassembly. */
-export function decode(bytes: Uint8Array, mapRelocations: readonly { insn: number; map: string }[] = []): Instruction[] {
-  if (bytes.length % SLOT_BYTES !== 0) throw new EncodeError(`${bytes.length} bytes is not a whole number of instructions`);
+export function decode(
+  bytes: Uint8Array,
+  mapRelocations: readonly { insn: number; map: string }[] = [],
+): Instruction[] {
+  if (bytes.length % SLOT_BYTES !== 0)
+    throw new EncodeError(`${bytes.length} bytes is not a whole number of instructions`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maps = new Map(mapRelocations.map((r) => [r.insn, r.map]));
   const out: Instruction[] = [];

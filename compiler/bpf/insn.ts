@@ -118,7 +118,10 @@ export function label(name: string): Label {
 }
 
 /** A copy of `i` with other fields (registers rewritten, span attached). */
-export function withFields(i: Instruction, fields: Partial<Omit<Instruction, 'kind'>>): Instruction {
+export function withFields(
+  i: Instruction,
+  fields: Partial<Omit<Instruction, 'kind'>>,
+): Instruction {
   return { ...i, ...fields };
 }
 
@@ -203,7 +206,8 @@ function jmpOp(op: number): JmpOp {
 
 /** 64-bit compares and jumps (BPF_JMP). */
 export const jmp = {
-  ja: (target: string) => insn({ opcode: BPF_JMP | BPF_JA, dst: 0, src: 0, off: 0, imm: 0, target }),
+  ja: (target: string) =>
+    insn({ opcode: BPF_JMP | BPF_JA, dst: 0, src: 0, off: 0, imm: 0, target }),
   jeq: jmpOp(BPF_JEQ),
   jne: jmpOp(BPF_JNE),
   jgt: jmpOp(BPF_JGT),

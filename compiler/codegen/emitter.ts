@@ -1,7 +1,15 @@
 // The sink code generation writes into for one program: instructions on virtual registers,
 // unique labels, the source span each instruction came from, and the two places values
 // live in memory: the 512-byte BPF stack and a per-CPU scratch buffer for larger objects.
-import { FIRST_VIRTUAL_REG, label, R10, type Instruction, type Item, type Label, type Reg } from '../bpf/index.js';
+import {
+  FIRST_VIRTUAL_REG,
+  label,
+  R10,
+  type Instruction,
+  type Item,
+  type Label,
+  type Reg,
+} from '../bpf/index.js';
 import type { SourceSpan } from '../artifact.js';
 
 /** Bytes of memory at `base + off`: the stack (base r10, off < 0) or the scratch buffer. */
@@ -53,7 +61,11 @@ export class Emitter {
   at(span: SourceSpan): number {
     const prev = this.span;
     const found = this.spans.findIndex(
-      (s) => s.line === span.line && s.column === span.column && s.endLine === span.endLine && s.endColumn === span.endColumn,
+      (s) =>
+        s.line === span.line &&
+        s.column === span.column &&
+        s.endLine === span.endLine &&
+        s.endColumn === span.endColumn,
     );
     this.span = found >= 0 ? found : this.spans.push(span) - 1;
     return prev;

@@ -28,7 +28,11 @@ export interface CodegenResult {
   listings: Item[][];
 }
 
-export function runCodegen(program: CheckedProgram, host: CompilerHost, options: CodegenOptions = {}): CodegenResult {
+export function runCodegen(
+  program: CheckedProgram,
+  host: CompilerHost,
+  options: CodegenOptions = {},
+): CodegenResult {
   const diagnostics: Diagnostic[] = [];
   const resources = runResources(program, host, sizeOf);
   const probeNames: string[] = [];
@@ -81,8 +85,10 @@ export function runCodegen(program: CheckedProgram, host: CompilerHost, options:
           spans: e.spans,
         });
       } catch (err) {
-        if (err instanceof CodegenError) diagnostics.push(codegenDiagnostic('unsupported', err.span, err.message));
-        else if (err instanceof StackExhausted) diagnostics.push(codegenDiagnostic('stackExhausted', probe.span));
+        if (err instanceof CodegenError)
+          diagnostics.push(codegenDiagnostic('unsupported', err.span, err.message));
+        else if (err instanceof StackExhausted)
+          diagnostics.push(codegenDiagnostic('stackExhausted', probe.span));
         else throw err;
       }
     });

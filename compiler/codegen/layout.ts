@@ -58,7 +58,11 @@ function alignUp(n: number, a: number): number {
  * struct the same way). Integers are widened to 8 bytes as 0.17 does for printf. Returns the
  * argument types as stored, their offsets and the total size (rounded to 8).
  */
-export function eventLayout(args: readonly SizedType[]): { types: SizedType[]; offsets: number[]; size: number } {
+export function eventLayout(args: readonly SizedType[]): {
+  types: SizedType[];
+  offsets: number[];
+  size: number;
+} {
   let off = 8;
   const types: SizedType[] = [];
   const offsets: number[] = [];

@@ -73,7 +73,11 @@ export function storeImm(e: Emitter, mem: Mem, value: bigint, width: Width): voi
     return;
   }
   const tmp = e.reg();
-  e.emit(fits32(BigInt.asIntN(64, value)) ? alu.mov.imm(tmp, Number(BigInt.asIntN(64, value))) : ld.imm64(tmp, value));
+  e.emit(
+    fits32(BigInt.asIntN(64, value))
+      ? alu.mov.imm(tmp, Number(BigInt.asIntN(64, value)))
+      : ld.imm64(tmp, value),
+  );
   storeReg(e, mem, tmp, width);
 }
 

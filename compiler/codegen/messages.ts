@@ -13,7 +13,8 @@ export const codegenMessages = {
   },
   programTooLarge: {
     code: 'E5003',
-    message: (n: number, max: number) => `the generated program has ${n} instructions, more than the kernel's limit of ${max}`,
+    message: (n: number, max: number) =>
+      `the generated program has ${n} instructions, more than the kernel's limit of ${max}`,
   },
   jumpTooFar: {
     code: 'E5004',

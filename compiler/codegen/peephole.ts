@@ -3,7 +3,15 @@
 //    lowering produces naturally (code after `exit()`/`return`/`break`, the other arm of a
 //    constant condition), so unreachable instructions are dropped;
 //  - `goto L` immediately followed by `L:` is dropped (it comes from joining branches).
-import { BPF_EXIT, BPF_JA, BPF_JMP, isJump, opClass, opOperation, type Item } from '../bpf/index.js';
+import {
+  BPF_EXIT,
+  BPF_JA,
+  BPF_JMP,
+  isJump,
+  opClass,
+  opOperation,
+  type Item,
+} from '../bpf/index.js';
 
 function isExit(i: Item): boolean {
   return i.kind === 'insn' && opClass(i.opcode) === BPF_JMP && opOperation(i.opcode) === BPF_EXIT;

@@ -9,7 +9,16 @@
 // and definition goes through a fresh short-lived virtual; then allocation runs again.
 // The verifier keeps the type of a spilled 8-byte register (pointer or scalar), so spills
 // of map-value pointers stay valid.
-import { FIRST_VIRTUAL_REG, isVirtual, ldx, R10, stx, withFields, type Instruction, type Item } from '../bpf/index.js';
+import {
+  FIRST_VIRTUAL_REG,
+  isVirtual,
+  ldx,
+  R10,
+  stx,
+  withFields,
+  type Instruction,
+  type Item,
+} from '../bpf/index.js';
 import { assert } from '../debug.js';
 import { defUse, isMove, liveness } from './liveness.js';
 
@@ -35,7 +44,10 @@ function maxReg(items: readonly Item[]): number {
   return m;
 }
 
-export function allocateRegisters(input: readonly Item[], options: RegAllocOptions): RegAllocResult {
+export function allocateRegisters(
+  input: readonly Item[],
+  options: RegAllocOptions,
+): RegAllocResult {
   let items = [...input];
   let spilled = 0;
   const rounds = options.maxRounds ?? 8;
@@ -111,7 +123,8 @@ export function allocateRegisters(input: readonly Item[], options: RegAllocOptio
         }
         const dst = color.get(item.dst) ?? item.dst;
         const src = color.get(item.src) ?? item.src;
-        const rewritten = dst === item.dst && src === item.src ? item : withFields(item, { dst, src });
+        const rewritten =
+          dst === item.dst && src === item.src ? item : withFields(item, { dst, src });
         if (isMove(rewritten) && rewritten.dst === rewritten.src) continue;
         out.push(rewritten);
       }

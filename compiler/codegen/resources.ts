@@ -93,10 +93,15 @@ function aggregateKind(t: SizedType): AggregateKind | undefined {
  * 16 bytes {i64 value; u64 is_set} (bpftrace 0.22's fix), so a CPU that never saw a value
  * is skipped and negative or large values are kept. worker/output/decode-map.ts reads both.
  */
-function userMapArtifact(info: MapInfo, mapKeysMax: number, sizeOfType: (t: SizedType) => number): UserMap {
+function userMapArtifact(
+  info: MapInfo,
+  mapKeysMax: number,
+  sizeOfType: (t: SizedType) => number,
+): UserMap {
   const aggregate = aggregateKind(info.value);
   const { offsets, size } = keyLayout(info.key);
-  const indexed = aggregate === 'hist' || aggregate === 'lhist' || aggregate === 'avg' || aggregate === 'stats';
+  const indexed =
+    aggregate === 'hist' || aggregate === 'lhist' || aggregate === 'avg' || aggregate === 'stats';
   const arrayKey = aggregate === 'count' && info.key.length === 0;
   const keySize = arrayKey ? 4 : (info.key.length === 0 && !indexed ? 8 : size) + (indexed ? 8 : 0);
   let valueSize = 8;
@@ -134,12 +139,17 @@ function formatSpec(format: string, args: readonly Expr[]): FormatSpec {
   };
 }
 
-export function runResources(program: CheckedProgram, host: CompilerHost, sizeOfType: (t: SizedType) => number): Resources {
+export function runResources(
+  program: CheckedProgram,
+  host: CompilerHost,
+  sizeOfType: (t: SizedType) => number,
+): Resources {
   const userMaps = new Map<string, UserMap>();
   const sorted = [...program.maps.values()].sort((a, b) =>
     a.name === b.name ? 0 : `AT_${a.name.slice(1)}` < `AT_${b.name.slice(1)}` ? -1 : 1,
   );
-  for (const info of sorted) userMaps.set(info.name, userMapArtifact(info, program.config.mapKeysMax, sizeOfType));
+  for (const info of sorted)
+    userMaps.set(info.name, userMapArtifact(info, program.config.mapKeysMax, sizeOfType));
 
   const r: Resources = {
     maps: [...userMaps.values()].map((m) => m.artifact),
@@ -191,7 +201,11 @@ export function runResources(program: CheckedProgram, host: CompilerHost, sizeOf
           break;
         case 'join': {
           const sep = e.args[1]?.kind === 'string' ? e.args[1].value : ' ';
-          r.callIds.set(e, r.join.push({ separator: sep, argSize: program.config.strlen, argCount: JOIN_ARGS }) - 1);
+          r.callIds.set(
+            e,
+            r.join.push({ separator: sep, argSize: program.config.strlen, argCount: JOIN_ARGS }) -
+              1,
+          );
           break;
         }
         case 'print': {
@@ -223,7 +237,16 @@ export function runResources(program: CheckedProgram, host: CompilerHost, sizeOf
   if (program.needs.elapsed) {
     r.elapsedMap = 'elapsed';
     // 0.17's layout: a one-entry hash keyed by u64 0; user space stores the start time.
-    r.maps.push({ name: 'elapsed', kernelName: 'elapsed', role: 'elapsed', type: 'hash', keySize: 8, valueSize: 8, maxEntries: 1, flags: 0 });
+    r.maps.push({
+      name: 'elapsed',
+      kernelName: 'elapsed',
+      role: 'elapsed',
+      type: 'hash',
+      keySize: 8,
+      valueSize: 8,
+      maxEntries: 1,
+      flags: 0,
+    });
   }
   return r;
 }

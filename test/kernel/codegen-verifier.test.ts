@@ -10,7 +10,12 @@ import { NodeHost } from '../../host/node-host.js';
 import { loadArtifact } from '../../worker/loader/load-artifact.js';
 import { needs } from '../support/needs.js';
 import { CODEGEN_PROGRAMS } from '../unit/codegen/programs.js';
-import { assertNothingLeft, snapshot, workloadBinary, type KernelSnapshot } from './runtime-helpers.js';
+import {
+  assertNothingLeft,
+  snapshot,
+  workloadBinary,
+  type KernelSnapshot,
+} from './runtime-helpers.js';
 
 describe('generated programs pass the kernel verifier', needs('bpf', 'tracefs', 'cc'), () => {
   let start: KernelSnapshot;
@@ -32,7 +37,10 @@ describe('generated programs pass the kernel verifier', needs('bpf', 'tracefs', 
         loaded = loadArtifact(r.artifact);
       } catch (err) {
         const listing = r.artifact.programs
-          .map((prog) => `${prog.name}:\n${disassemble(new Uint8Array(Buffer.from(prog.insns, 'base64')), prog.mapRelocations)}`)
+          .map(
+            (prog) =>
+              `${prog.name}:\n${disassemble(new Uint8Array(Buffer.from(prog.insns, 'base64')), prog.mapRelocations)}`,
+          )
           .join('\n');
         assert.fail(`${String(err)}\n${listing}`);
       }

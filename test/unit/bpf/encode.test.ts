@@ -29,7 +29,9 @@ import {
 } from '../../../compiler/bpf/index.js';
 
 function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex').replace(/(.{16})(?=.)/g, '$1 ');
+  return Buffer.from(bytes)
+    .toString('hex')
+    .replace(/(.{16})(?=.)/g, '$1 ');
 }
 
 const table: [Instruction, string, string][] = [
@@ -135,7 +137,12 @@ describe('bpf encoder', () => {
   });
 
   it('records a map relocation at the ld_imm64 slot, counting wide slots before it', () => {
-    const out = encode([ld.imm64(R2, -1n), alu.mov.imm(R3, 0), ld.mapFd(R1, 'AT_x'), call('map_lookup_elem')]);
+    const out = encode([
+      ld.imm64(R2, -1n),
+      alu.mov.imm(R3, 0),
+      ld.mapFd(R1, 'AT_x'),
+      call('map_lookup_elem'),
+    ]);
     assert.deepEqual(out.mapRelocations, [{ insn: 3, map: 'AT_x' }]);
     assert.equal(hex(out.bytes.subarray(24, 40)), '1811000000000000 0000000000000000');
     assert.equal(out.sourceMap.length, 6);
@@ -172,7 +179,8 @@ describe('bpf encoder', () => {
   it('names the index and label of a jump left open', () => {
     assert.throws(
       () => encode([alu.mov.imm(R0, 0), jmp.jeq.imm(R0, 0, 'nowhere'), exit()]),
-      (e: unknown) => e instanceof EncodeError && /instruction 1/.test(e.message) && /'nowhere'/.test(e.message),
+      (e: unknown) =>
+        e instanceof EncodeError && /instruction 1/.test(e.message) && /'nowhere'/.test(e.message),
     );
   });
 
@@ -189,10 +197,20 @@ describe('bpf encoder', () => {
   });
 
   it('lists items with labels before encoding', () => {
-    const text = disassembleItems([jmp.jeq.imm(17, 0, 'out'), ld.mapFd(R1, 'm'), label('out'), exit()]);
+    const text = disassembleItems([
+      jmp.jeq.imm(17, 0, 'out'),
+      ld.mapFd(R1, 'm'),
+      label('out'),
+      exit(),
+    ]);
     assert.equal(
       text,
-      ['   0: (15) if v17 == 0x0 goto out', '   1: (18) r1 = map[m] ll', 'out:', '   3: (95) exit'].join('\n'),
+      [
+        '   0: (15) if v17 == 0x0 goto out',
+        '   1: (18) r1 = map[m] ll',
+        'out:',
+        '   3: (95) exit',
+      ].join('\n'),
     );
   });
 });

@@ -89,7 +89,8 @@ export class Interpreter {
 
   private load(addr: bigint, width: number): bigint {
     const a = Number(addr);
-    if (a < 0x100 || a + width > this.memory.byteLength) throw new Error(`load from bad address 0x${addr.toString(16)}`);
+    if (a < 0x100 || a + width > this.memory.byteLength)
+      throw new Error(`load from bad address 0x${addr.toString(16)}`);
     switch (width) {
       case 1:
         return BigInt(this.memory.getUint8(a));
@@ -104,7 +105,8 @@ export class Interpreter {
 
   private store(addr: bigint, width: number, v: bigint): void {
     const a = Number(addr);
-    if (a < 0x100 || a + width > this.memory.byteLength) throw new Error(`store to bad address 0x${addr.toString(16)}`);
+    if (a < 0x100 || a + width > this.memory.byteLength)
+      throw new Error(`store to bad address 0x${addr.toString(16)}`);
     const x = u64(v);
     switch (width) {
       case 1:
@@ -168,20 +170,47 @@ export class Interpreter {
           const mask = wide ? U64 : 0xffffffffn;
           let v: bigint;
           switch (op) {
-            case 0x00: v = a + b; break;
-            case 0x10: v = a - b; break;
-            case 0x20: v = a * b; break;
-            case 0x30: v = b === 0n ? 0n : a / b; break;
-            case 0x40: v = a | b; break;
-            case 0x50: v = a & b; break;
-            case 0x60: v = a << (b & (wide ? 63n : 31n)); break;
-            case 0x70: v = a >> (b & (wide ? 63n : 31n)); break;
-            case 0x80: v = -a; break;
-            case 0x90: v = b === 0n ? a : a % b; break;
-            case 0xa0: v = a ^ b; break;
-            case 0xb0: v = b; break;
-            case 0xc0: v = (wide ? s64(a) : BigInt.asIntN(32, a)) >> (b & (wide ? 63n : 31n)); break;
-            default: throw new Error(`alu op 0x${op.toString(16)}`);
+            case 0x00:
+              v = a + b;
+              break;
+            case 0x10:
+              v = a - b;
+              break;
+            case 0x20:
+              v = a * b;
+              break;
+            case 0x30:
+              v = b === 0n ? 0n : a / b;
+              break;
+            case 0x40:
+              v = a | b;
+              break;
+            case 0x50:
+              v = a & b;
+              break;
+            case 0x60:
+              v = a << (b & (wide ? 63n : 31n));
+              break;
+            case 0x70:
+              v = a >> (b & (wide ? 63n : 31n));
+              break;
+            case 0x80:
+              v = -a;
+              break;
+            case 0x90:
+              v = b === 0n ? a : a % b;
+              break;
+            case 0xa0:
+              v = a ^ b;
+              break;
+            case 0xb0:
+              v = b;
+              break;
+            case 0xc0:
+              v = (wide ? s64(a) : BigInt.asIntN(32, a)) >> (b & (wide ? 63n : 31n));
+              break;
+            default:
+              throw new Error(`alu op 0x${op.toString(16)}`);
           }
           r[i.dst] = v & mask;
           break;
@@ -216,23 +245,49 @@ export class Interpreter {
           const b = u64(src);
           let taken: boolean;
           switch (op) {
-            case 0x00: taken = true; break;
-            case 0x10: taken = a === b; break;
-            case 0x20: taken = a > b; break;
-            case 0x30: taken = a >= b; break;
-            case 0x40: taken = (a & b) !== 0n; break;
-            case 0x50: taken = a !== b; break;
-            case 0x60: taken = s64(a) > s64(b); break;
-            case 0x70: taken = s64(a) >= s64(b); break;
-            case 0xa0: taken = a < b; break;
-            case 0xb0: taken = a <= b; break;
-            case 0xc0: taken = s64(a) < s64(b); break;
-            case 0xd0: taken = s64(a) <= s64(b); break;
-            default: throw new Error(`jmp op 0x${op.toString(16)}`);
+            case 0x00:
+              taken = true;
+              break;
+            case 0x10:
+              taken = a === b;
+              break;
+            case 0x20:
+              taken = a > b;
+              break;
+            case 0x30:
+              taken = a >= b;
+              break;
+            case 0x40:
+              taken = (a & b) !== 0n;
+              break;
+            case 0x50:
+              taken = a !== b;
+              break;
+            case 0x60:
+              taken = s64(a) > s64(b);
+              break;
+            case 0x70:
+              taken = s64(a) >= s64(b);
+              break;
+            case 0xa0:
+              taken = a < b;
+              break;
+            case 0xb0:
+              taken = a <= b;
+              break;
+            case 0xc0:
+              taken = s64(a) < s64(b);
+              break;
+            case 0xd0:
+              taken = s64(a) <= s64(b);
+              break;
+            default:
+              throw new Error(`jmp op 0x${op.toString(16)}`);
           }
           if (taken) {
             const to = indexOfSlot.get(slotOf[pc]! + 1 + i.off);
-            if (to === undefined) throw new Error(`jump into the middle of an instruction at ${pc}`);
+            if (to === undefined)
+              throw new Error(`jump into the middle of an instruction at ${pc}`);
             next = to;
           }
           break;
@@ -262,7 +317,9 @@ export class Interpreter {
         const m = this.mapOf(r[1]!);
         const key = Buffer.from(this.bytes(Number(r[2]!), m.keySize)).toString('hex');
         const at = m.entries.get(key) ?? this.alloc(m.valueSize);
-        new Uint8Array(this.memory.buffer, at, m.valueSize).set(this.bytes(Number(r[3]!), m.valueSize));
+        new Uint8Array(this.memory.buffer, at, m.valueSize).set(
+          this.bytes(Number(r[3]!), m.valueSize),
+        );
         m.entries.set(key, at);
         return 0n;
       }

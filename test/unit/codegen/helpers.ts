@@ -6,7 +6,11 @@ import { formatDiagnostics } from '../../../compiler/diagnostics.js';
 import { FakeHost } from '../../support/fake-host.js';
 import { Interpreter, type RunResult } from './bpf-interpreter.js';
 
-export function compileOk(text: string, options: CompileOptions = {}, host = new FakeHost()): Artifact {
+export function compileOk(
+  text: string,
+  options: CompileOptions = {},
+  host = new FakeHost(),
+): Artifact {
   const r = compile(text, options, host);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   assert.equal(errors.length, 0, formatDiagnostics(errors, { name: 'stdin', text }));
@@ -19,7 +23,11 @@ export function programBytes(p: ProgramArtifact): Uint8Array {
 }
 
 /** Runs program `index` of the artifact once; the interpreter keeps the maps for inspection. */
-export function runProgram(artifact: Artifact, index = 0, ctx = 0n): { vm: Interpreter; result: RunResult } {
+export function runProgram(
+  artifact: Artifact,
+  index = 0,
+  ctx = 0n,
+): { vm: Interpreter; result: RunResult } {
   const vm = new Interpreter({ maps: artifact.maps, ctx });
   const p = artifact.programs[index];
   assert.ok(p, `no program ${index}`);

@@ -32,7 +32,9 @@ function run(items: Item[]): bigint {
 }
 
 function physicalOnly(items: readonly Item[]): boolean {
-  return items.every((i) => i.kind === 'label' || (i.dst < FIRST_VIRTUAL_REG && i.src < FIRST_VIRTUAL_REG));
+  return items.every(
+    (i) => i.kind === 'label' || (i.dst < FIRST_VIRTUAL_REG && i.src < FIRST_VIRTUAL_REG),
+  );
 }
 
 /** n values defined, a helper call, then all summed into r0. */
@@ -54,7 +56,8 @@ describe('register allocation', () => {
     assert.ok(physicalOnly(out.items));
     const callAt = out.items.findIndex((i) => i.kind === 'insn' && i.opcode === 0x85);
     for (const i of out.items.slice(0, callAt)) {
-      if (i.kind === 'insn') assert.ok(i.dst >= 6 && i.dst <= 9, `r${i.dst} does not survive the call`);
+      if (i.kind === 'insn')
+        assert.ok(i.dst >= 6 && i.dst <= 9, `r${i.dst} does not survive the call`);
     }
     assert.equal(run(out.items), 10n);
   });
@@ -70,7 +73,10 @@ describe('register allocation', () => {
   it('keeps many short-lived values without spilling', () => {
     const items: Item[] = [alu.mov.imm(FIRST_VIRTUAL_REG, 0)];
     for (let k = 1; k <= 50; k++) {
-      items.push(alu.mov.imm(FIRST_VIRTUAL_REG + k, k), alu.add.reg(FIRST_VIRTUAL_REG, FIRST_VIRTUAL_REG + k));
+      items.push(
+        alu.mov.imm(FIRST_VIRTUAL_REG + k, k),
+        alu.add.reg(FIRST_VIRTUAL_REG, FIRST_VIRTUAL_REG + k),
+      );
     }
     items.push(alu.mov.reg(R0, FIRST_VIRTUAL_REG), exit());
     const out = allocate(items);
@@ -80,7 +86,12 @@ describe('register allocation', () => {
 
   it('drops moves whose source and destination got the same register', () => {
     const v = FIRST_VIRTUAL_REG;
-    const out = allocate([alu.mov.imm(v, 7), alu.mov.reg(v + 1, v), alu.mov.reg(R0, v + 1), exit()]);
+    const out = allocate([
+      alu.mov.imm(v, 7),
+      alu.mov.reg(v + 1, v),
+      alu.mov.reg(R0, v + 1),
+      exit(),
+    ]);
     const moves = out.items.filter((i) => i.kind === 'insn' && i.opcode === 0xbf);
     assert.equal(moves.length, 0, disassembleItems(out.items));
     assert.equal(run(out.items), 7n);
@@ -107,7 +118,10 @@ describe('register allocation', () => {
   });
 
   it('rejects reading a virtual register nothing wrote (a code generation bug)', () => {
-    assert.throws(() => allocate([alu.mov.reg(R0, FIRST_VIRTUAL_REG + 3), exit()]), /read before it is written/);
+    assert.throws(
+      () => allocate([alu.mov.reg(R0, FIRST_VIRTUAL_REG + 3), exit()]),
+      /read before it is written/,
+    );
   });
 
   it('never writes the frame pointer', () => {

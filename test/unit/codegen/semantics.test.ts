@@ -40,7 +40,9 @@ describe('code generation semantics', () => {
 
   it('lhist: below min, steps, value == max and past max (0.17 index rules)', () => {
     const index = (v: number) => {
-      const { vm } = runProgram(compileOk(`BEGIN { @l = lhist(${v < 0 ? `(${v})` : v}, 0, 10, 3); }`));
+      const { vm } = runProgram(
+        compileOk(`BEGIN { @l = lhist(${v < 0 ? `(${v})` : v}, 0, 10, 3); }`),
+      );
       return Number(readU64(Buffer.from([...vm.map('@l').entries.keys()][0]!, 'hex')));
     };
     assert.equal(index(-1), 0);
@@ -53,7 +55,9 @@ describe('code generation semantics', () => {
   });
 
   it('min and max keep negatives and large values, with an is_set flag', () => {
-    const a = compileOk('BEGIN { @mx = max(-5); @mx = max(-7); @mn = min(5000000000); @mn = min(6000000000); }');
+    const a = compileOk(
+      'BEGIN { @mx = max(-5); @mx = max(-7); @mn = min(5000000000); @mn = min(6000000000); }',
+    );
     const { vm } = runProgram(a);
     const mx = vm.value('@mx', u64le(0n));
     const mn = vm.value('@mn', u64le(0n));
@@ -103,7 +107,9 @@ describe('code generation semantics', () => {
   });
 
   it('&&, || and ?: short-circuit: the untaken side has no effect', () => {
-    const a = compileOk('BEGIN { $x = 0; if ($x && @a++) { @r = 1; } if ($x || @b++ == 0) { @r2 = 2; } @t = $x ? @c++ : 5; }');
+    const a = compileOk(
+      'BEGIN { $x = 0; if ($x && @a++) { @r = 1; } if ($x || @b++ == 0) { @r2 = 2; } @t = $x ? @c++ : 5; }',
+    );
     const { vm } = runProgram(a);
     assert.equal(vm.map('@a').entries.size, 0);
     assert.equal(readU64(vm.value('@b', u64le(0n))!), 1n);
@@ -132,19 +138,27 @@ describe('code generation semantics', () => {
     assert.equal(first!.length, spec.size);
     assert.equal(readU64(first!), 0n);
     assert.equal(readI64(first!, spec.args[0]!.offset), -3n);
-    assert.deepEqual([...first!.subarray(spec.args[1]!.offset, spec.args[1]!.offset + 3)], [0x78, 0x79, 0]);
+    assert.deepEqual(
+      [...first!.subarray(spec.args[1]!.offset, spec.args[1]!.offset + 3)],
+      [0x78, 0x79, 0],
+    );
     assert.equal(readI64(first!, spec.args[2]!.offset), 5n);
     assert.equal(readU64(second!), 1n);
   });
 
   it('exit() sends action 30000 and leaves the probe', () => {
     const { vm, result } = runProgram(compileOk('BEGIN { exit(); @after = 1; }'));
-    assert.deepEqual(result.events.map((e) => readU64(e)), [30000n]);
+    assert.deepEqual(
+      result.events.map((e) => readU64(e)),
+      [30000n],
+    );
     assert.equal(vm.map('@after').entries.size, 0);
   });
 
   it('print, clear and zero carry the map index; time its format id', () => {
-    const a = compileOk('BEGIN { @x[1] = 1; print(@x, 3, 2); clear(@x); zero(@x); time("%H\\n"); }');
+    const a = compileOk(
+      'BEGIN { @x[1] = 1; print(@x, 3, 2); clear(@x); zero(@x); time("%H\\n"); }',
+    );
     const { result } = runProgram(a);
     const index = a.maps.findIndex((m) => m.name === '@x');
     const [print, clear, zero, time] = result.events;
@@ -160,7 +174,11 @@ describe('code generation semantics', () => {
   });
 
   it('casts truncate and sign-extend; division is unsigned as in 0.17', () => {
-    const { vm } = runProgram(compileOk('BEGIN { $v = 0x1ff; @a = (uint8)$v; @b = (int8)$v; @c = (int16)0xffff; @d = (uint32)-1; @e = bswap((uint16)0x1234); }'));
+    const { vm } = runProgram(
+      compileOk(
+        'BEGIN { $v = 0x1ff; @a = (uint8)$v; @b = (int8)$v; @c = (int16)0xffff; @d = (uint32)-1; @e = bswap((uint16)0x1234); }',
+      ),
+    );
     const v = (m: string) => readI64(vm.value(m, u64le(0n))!);
     assert.equal(v('@a'), 0xffn);
     assert.equal(v('@b'), -1n);

@@ -62,11 +62,14 @@ describe('generated program structure', () => {
         const total = bytes.length / 8;
         const starts = new Set(slots);
         insns.forEach((i, k) => {
-          assert.ok(i.dst <= 10 && i.src <= 10 || i.opcode === 0x18, `bad register at ${k}`);
+          assert.ok((i.dst <= 10 && i.src <= 10) || i.opcode === 0x18, `bad register at ${k}`);
           const cls = i.opcode & 7;
           if (cls === 5 && i.opcode !== 0x85 && i.opcode !== 0x95) {
             const to = slots[k]! + 1 + i.off;
-            assert.ok(to >= 0 && to < total && starts.has(to), `jump at ${k} to ${to} is outside the program:\n${text}`);
+            assert.ok(
+              to >= 0 && to < total && starts.has(to),
+              `jump at ${k} to ${to} is outside the program:\n${text}`,
+            );
           }
         });
         assert.equal(insns[insns.length - 1]!.opcode, 0x95, 'the program ends with exit');
@@ -78,7 +81,10 @@ describe('generated program structure', () => {
         assert.ok(prog.sourceMap.every((s) => s >= -1 && s < prog.spans.length));
         checkNullChecks(insns, text);
         if (p.bpftraceInsns !== undefined) {
-          assert.ok(total <= p.bpftraceInsns + 10, `${total} instructions, bpftrace 0.17 used ${p.bpftraceInsns}:\n${text}`);
+          assert.ok(
+            total <= p.bpftraceInsns + 10,
+            `${total} instructions, bpftrace 0.17 used ${p.bpftraceInsns}:\n${text}`,
+          );
         }
       }
     });
@@ -89,21 +95,75 @@ describe('map layout (bpftrace 0.17 §4.2, bpfq min/max fix)', () => {
   const layout = (text: string, name: string) => {
     const m = compileOk(text).maps.find((x) => x.name === name);
     assert.ok(m, `no map ${name}`);
-    return { type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, kernelName: m.kernelName };
+    return {
+      type: m.type,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries,
+      kernelName: m.kernelName,
+    };
   };
   it('keyless count is a one-entry per-CPU array', () => {
-    assert.deepEqual(layout('BEGIN { @ = count(); }', '@'), { type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1, kernelName: 'AT_' });
+    assert.deepEqual(layout('BEGIN { @ = count(); }', '@'), {
+      type: 'percpu_array',
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 1,
+      kernelName: 'AT_',
+    });
   });
   it('count by comm, hist, lhist, stats, sum by (pid, comm)', () => {
-    assert.deepEqual(layout('BEGIN { @[comm] = count(); }', '@'), { type: 'percpu_hash', keySize: 16, valueSize: 8, maxEntries: 4096, kernelName: 'AT_' });
-    assert.deepEqual(layout('BEGIN { @h = hist(1); }', '@h'), { type: 'percpu_hash', keySize: 8, valueSize: 8, maxEntries: 4096, kernelName: 'AT_h' });
-    assert.deepEqual(layout('BEGIN { @l[comm] = lhist(1, 0, 10, 1); }', '@l'), { type: 'percpu_hash', keySize: 24, valueSize: 8, maxEntries: 4096, kernelName: 'AT_l' });
-    assert.deepEqual(layout('BEGIN { @s = stats(1); }', '@s'), { type: 'percpu_hash', keySize: 8, valueSize: 8, maxEntries: 4096, kernelName: 'AT_s' });
-    assert.deepEqual(layout('BEGIN { @[pid, comm] = sum(1); }', '@'), { type: 'percpu_hash', keySize: 24, valueSize: 8, maxEntries: 4096, kernelName: 'AT_' });
+    assert.deepEqual(layout('BEGIN { @[comm] = count(); }', '@'), {
+      type: 'percpu_hash',
+      keySize: 16,
+      valueSize: 8,
+      maxEntries: 4096,
+      kernelName: 'AT_',
+    });
+    assert.deepEqual(layout('BEGIN { @h = hist(1); }', '@h'), {
+      type: 'percpu_hash',
+      keySize: 8,
+      valueSize: 8,
+      maxEntries: 4096,
+      kernelName: 'AT_h',
+    });
+    assert.deepEqual(layout('BEGIN { @l[comm] = lhist(1, 0, 10, 1); }', '@l'), {
+      type: 'percpu_hash',
+      keySize: 24,
+      valueSize: 8,
+      maxEntries: 4096,
+      kernelName: 'AT_l',
+    });
+    assert.deepEqual(layout('BEGIN { @s = stats(1); }', '@s'), {
+      type: 'percpu_hash',
+      keySize: 8,
+      valueSize: 8,
+      maxEntries: 4096,
+      kernelName: 'AT_s',
+    });
+    assert.deepEqual(layout('BEGIN { @[pid, comm] = sum(1); }', '@'), {
+      type: 'percpu_hash',
+      keySize: 24,
+      valueSize: 8,
+      maxEntries: 4096,
+      kernelName: 'AT_',
+    });
   });
   it('plain values are a shared hash keyed by u64 0; string values keep the literal size', () => {
-    assert.deepEqual(layout('BEGIN { @a = (uint8)5; }', '@a'), { type: 'hash', keySize: 8, valueSize: 8, maxEntries: 4096, kernelName: 'AT_a' });
-    assert.deepEqual(layout('BEGIN { @c = "hello"; }', '@c'), { type: 'hash', keySize: 8, valueSize: 6, maxEntries: 4096, kernelName: 'AT_c' });
+    assert.deepEqual(layout('BEGIN { @a = (uint8)5; }', '@a'), {
+      type: 'hash',
+      keySize: 8,
+      valueSize: 8,
+      maxEntries: 4096,
+      kernelName: 'AT_a',
+    });
+    assert.deepEqual(layout('BEGIN { @c = "hello"; }', '@c'), {
+      type: 'hash',
+      keySize: 8,
+      valueSize: 6,
+      maxEntries: 4096,
+      kernelName: 'AT_c',
+    });
   });
   it('min and max keep {value, is_set}', () => {
     assert.equal(layout('BEGIN { @m = min(1); }', '@m').valueSize, 16);
@@ -117,7 +177,10 @@ describe('map layout (bpftrace 0.17 §4.2, bpfq min/max fix)', () => {
   });
   it('stack maps per depth, events map per CPU, elapsed seeded by user space', () => {
     const a = compileOk('BEGIN { @[kstack] = count(); @u[ustack(3)] = count(); @e = elapsed; }');
-    const stacks = a.maps.filter((m) => m.role === 'stack').map((m) => m.valueSize).sort((x, y) => x - y);
+    const stacks = a.maps
+      .filter((m) => m.role === 'stack')
+      .map((m) => m.valueSize)
+      .sort((x, y) => x - y);
     assert.deepEqual(stacks, [24, 1016]);
     assert.equal(a.maps.find((m) => m.role === 'events')?.type, 'perf_event_array');
     assert.deepEqual(a.needs.elapsed, true);
@@ -133,7 +196,11 @@ describe('compile() diagnostics', () => {
   });
   it('reports what code generation cannot lower as an E5 diagnostic with a span', () => {
     const r = compile('BEGIN { @ = strcontains(comm, comm); }', {}, new FakeHost());
-    assert.equal(r.artifact, undefined, formatDiagnostics(r.diagnostics, { name: 'stdin', text: '' }));
+    assert.equal(
+      r.artifact,
+      undefined,
+      formatDiagnostics(r.diagnostics, { name: 'stdin', text: '' }),
+    );
     const d = r.diagnostics[0];
     assert.equal(d?.code, 'E5001');
     assert.equal(d?.span.line, 1);
