@@ -70,7 +70,7 @@ async function run(args: RunArgs): Promise<number> {
     } catch (e) {
       if (e instanceof ChildError) {
         stderr(`ERROR: ${e.message}\n`);
-        return EXIT_ERROR;
+        return EXIT_ATTACH;
       }
       throw e;
     }

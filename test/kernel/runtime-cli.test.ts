@@ -59,6 +59,23 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     assert.equal(r.status, 0);
   });
 
+  it('-c with a missing command fails as bpftrace does', () => {
+    const r = bpfq(['-c', 'no-such-command-bpfq', '-e', 'BEGIN { exit(); }']);
+    assert.equal(r.status, 255);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, "ERROR: Failed to fork child: path 'no-such-command-bpfq' does not exist or is not executable\n");
+  });
+
+  it('-l and -lv list what bpftrace lists', needs('bpftrace'), () => {
+    for (const args of [['-l', 'tracepoint:syscalls:sys_enter_getpp*'], ['-lv', 'tracepoint:syscalls:sys_enter_write']]) {
+      const ours = bpfq(args);
+      const theirs = spawnSync('bpftrace', args, { encoding: 'utf8' });
+      assert.equal(ours.status, 0);
+      assert.ok(ours.stdout.length > 0);
+      assert.equal(ours.stdout, theirs.stdout, args.join(' '));
+    }
+  });
+
   it('SIGINT detaches, runs END and prints the maps', async () => {
     const before = snapshot();
     const r = await interrupted(

@@ -48,7 +48,7 @@ export interface SpawnedChild extends SessionChild {
 export async function spawnStoppedChild(command: string): Promise<SpawnedChild> {
   const [name, ...rest] = commandArgv(command);
   const path = resolveCommand(name!);
-  if (path === undefined) throw new ChildError(`Failed to find executable: ${name}`);
+  if (path === undefined) throw new ChildError(`Failed to fork child: path '${name}' does not exist or is not executable`);
   const child = spawn('/bin/sh', ['-c', 'read -r _ <&3 || exit 127; exec "$0" "$@" 3<&-', path, ...rest], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
   });
