@@ -774,7 +774,10 @@ class Checker {
             t.attach.kind !== 'usdt'
           )
             continue;
-          const sym = this.host.elfSymbols(t.attach.path).find((s) => s.name === name);
+          // uaddr names data (STT_OBJECT), as 0.17 resolves it.
+          const sym = this.host
+            .elfSymbols(t.attach.path)
+            .find((s) => s.name === name && s.kind === 'object');
           if (!sym) {
             this.report('symbolNotFound', c.span, `${t.attach.path}:${name}`);
             return;

@@ -198,6 +198,7 @@ const BINARIES: Record<string, FakeBinary> = {
       sym('main', 0x30000n),
       sym('readline', 0xd5e60n),
       sym('readline_internal_char', 0xd5000n),
+      { ...sym('glob_asciirange', 0x12e6e4n, 4n), kind: 'object' },
     ],
   },
   [LIBC]: {
