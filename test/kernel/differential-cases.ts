@@ -98,6 +98,15 @@ export const DIFF_CASES: DiffCase[] = [
   // one filters; USDT probes attach to the -c child only, so that one does not need to.
   { name: 'uprobe args', program: 'uprobe:WORKLOAD:bpfq_work /pid == cpid/ { @[arg0 % 4] = sum(arg0); }', iterations: 40 },
   { name: 'usdt args', program: 'usdt:WORKLOAD:bpfq:tick { @ticks = count(); @total = sum(arg0); }', iterations: 40 },
+  {
+    // Programs on one uprobe run newest first, on one tracepoint oldest first: 0.17's attach
+    // order makes both run in the order written.
+    name: 'blocks on the same event run in written order',
+    program:
+      `${G} { printf("a\\n"); } ${G} { printf("b\\n"); } ` +
+      'uprobe:WORKLOAD:bpfq_work /pid == cpid/ { printf("u1\\n"); } uprobe:WORKLOAD:bpfq_work /pid == cpid/ { printf("u2\\n"); }',
+    iterations: 3,
+  },
   { name: 'watchpoint on the child', program: 'watchpoint:0x10000000:8:w { @writes = count(); }', iterations: 7, mode: 'watch' },
   { name: 'probe builtin', program: `${G} { @[probe] = count(); } ${Wif('args->count < 10')} { @[probe] = count(); }`, iterations: 30 },
   // Positional parameters and options.

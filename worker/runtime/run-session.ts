@@ -246,9 +246,7 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
     // USDT and watchpoints attach to the -p process, or to the -c child (0.17's targeting).
     const target = options.pid ?? options.child?.pid;
     const attachCtx = target !== undefined ? { pid: target, onLog: log } : { onLog: log };
-    for (const p of loaded.programs) {
-      const kind = p.artifact.attach.kind;
-      if (kind === 'begin' || kind === 'end') continue;
+    for (const p of attachOrder(loaded.programs)) {
       attachments.push(attachOne(p, attachCtx));
       if (options.verbose) for (const d of attachments[attachments.length - 1]!.details) log(`${p.artifact.name}: ${d}`);
     }
@@ -320,6 +318,32 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
     if (reader) await reader.close();
     loaded?.close();
   }
+}
+
+/**
+ * The kernel runs the programs on one uprobe (or kprobe, watchpoint) newest first, and those on
+ * one tracepoint or perf event oldest first. bpftrace 0.17 attaches the first kind in reverse
+ * declaration order, then the second kind in order, so that blocks on the same event run in
+ * the order they are written; so does bpfq.
+ */
+export function attachOrder(programs: readonly LoadedProgram[]): LoadedProgram[] {
+  const runsNewestFirst = (p: LoadedProgram): boolean => {
+    switch (p.artifact.attach.kind) {
+      case 'kprobe':
+      case 'kretprobe':
+      case 'kfunc':
+      case 'kretfunc':
+      case 'uprobe':
+      case 'uretprobe':
+      case 'usdt':
+      case 'watchpoint':
+        return true;
+      default:
+        return false;
+    }
+  };
+  const attached = programs.filter((p) => p.artifact.attach.kind !== 'begin' && p.artifact.attach.kind !== 'end');
+  return [...attached.filter(runsNewestFirst).reverse(), ...attached.filter((p) => !runsNewestFirst(p))];
 }
 
 function attachOne(p: LoadedProgram, ctx: { pid?: number; onLog: (line: string) => void }): Attachment {
