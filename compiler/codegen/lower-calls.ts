@@ -316,8 +316,13 @@ export abstract class CallLowering extends StringLowering {
         const pt = typeOf(p);
         assert(t.kind === 'buffer', 'buf() without a buffer type');
         zero(e, dst, size);
-        const addr = this.toReg(this.scalar(p));
         storeImm(e, dst, BigInt(t.size), 1);
+        if (!isScalar(pt)) {
+          // A string or array value: its bytes are already here.
+          copy(e, at(dst, 1), this.mem(p), Math.min(t.size, sizeOf(pt)));
+          return;
+        }
+        const addr = this.toReg(this.scalar(p));
         this.probeRead(at(dst, 1), t.size, addr, pt.kind === 'pointer' ? pt.space : 'none');
         return;
       }
