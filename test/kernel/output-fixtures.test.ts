@@ -4,11 +4,11 @@
 // from real maps and perf events.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { needs } from '../support/needs.js';
-import { loadedBpfIds } from './runtime-helpers.js';
+import { loadedPrograms } from './runtime-helpers.js';
 
 const dir = fileURLToPath(new URL('../../../test/fixtures/bpftrace-output/', import.meta.url));
 const bpfq = fileURLToPath(new URL('../../../bin/bpfq', import.meta.url));
@@ -25,26 +25,47 @@ function expected(name: string, ext: 'txt' | 'json'): string {
 /** The kernel names bpfq gives the programs of these scripts (probe name, 15 characters). */
 const OUR_PROGRAMS = new Set(['BEGIN', 'END', 'sys_enter_execv', 'leaf']);
 
-function ourPrograms(): Set<number> {
-  const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
-  const progs = JSON.parse(out || '[]') as { id: number; name?: string }[];
-  return new Set(progs.filter((p) => OUR_PROGRAMS.has(p.name ?? '')).map((p) => p.id));
+/** Ids of the BPF programs some live process holds an fd of (from /proc/PID/fdinfo). */
+function heldPrograms(): Set<number> {
+  const held = new Set<number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fdinfo`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+        if (m?.[1]) held.add(Number(m[1]));
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return held;
 }
 
 /**
- * Runs bpfq and checks that none of the programs it loaded outlives it. Other test processes
- * may load programs of the same names meanwhile; theirs go away within moments, a leak stays.
+ * Runs bpfq and checks that none of the programs it loaded outlives it: once bpfq has exited,
+ * a program of ours that is still loaded and that no process holds was left attached or
+ * pinned. Programs of the same names that other live test processes hold are theirs.
  */
 function run(args: string[]): string {
-  const before = loadedBpfIds().progs;
+  const before = loadedPrograms();
   const stdout = runBpfq(args);
+  // The kernel frees a closed program after an RCU grace period: give it a moment.
   const deadline = Date.now() + 3000;
-  let left: number[] = [];
-  do {
-    left = [...ourPrograms()].filter((id) => !before.has(id));
-    if (left.length === 0) break;
+  let left: [number, string][];
+  for (;;) {
+    const held = heldPrograms();
+    left = [...loadedPrograms()].filter(
+      ([id, name]) => !before.has(id) && OUR_PROGRAMS.has(name) && !held.has(id),
+    );
+    if (left.length === 0 || Date.now() > deadline) break;
     execFileSync('sleep', ['0.1']);
-  } while (Date.now() < deadline);
+  }
   assert.deepEqual(left, [], `BPF programs left loaded after bpfq ${args.join(' ')}`);
   return stdout;
 }

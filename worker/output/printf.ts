@@ -205,13 +205,24 @@ function pointer(spec: Spec, value: bigint): string {
   return pad(spec, '0x' + digits);
 }
 
+/** C counts precision in bytes: keep the longest prefix of whole characters that fits. */
 function truncate(spec: Spec, s: string): string {
-  return spec.precision === undefined ? s : s.slice(0, spec.precision);
+  if (spec.precision === undefined || Buffer.byteLength(s) <= spec.precision) return s;
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > spec.precision) break;
+    out += ch;
+  }
+  return out;
 }
 
+/** C pads to a width in bytes, so a multibyte UTF-8 character counts for its bytes. */
 function pad(spec: Spec, s: string): string {
-  if (s.length >= spec.width) return s;
-  return spec.left ? s.padEnd(spec.width, ' ') : s.padStart(spec.width, ' ');
+  const fill = spec.width - Buffer.byteLength(s);
+  if (fill <= 0) return s;
+  return spec.left ? s + ' '.repeat(fill) : ' '.repeat(fill) + s;
 }
 
 function argInt(arg: PrintfArg): bigint {
