@@ -39,7 +39,17 @@ function classify(err: unknown): TraceFailure | unknown {
   if (err instanceof AttachError) {
     return new TraceFailure({ kind: 'attach' }, err.message, true);
   }
-  if (err instanceof BpfError) return err; // a kernel call failed: may pass on retry
+  if (err instanceof BpfError) {
+    // Without privileges every retry fails the same way: say what is missing instead.
+    if (err.code === 'EPERM' || err.code === 'EACCES') {
+      return new TraceFailure(
+        { kind: 'not-supported' },
+        `${err.message}: the worker needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)`,
+        true,
+      );
+    }
+    return err; // another kernel call failed (ENOMEM, EBUSY, ...): may pass on retry
+  }
   return err;
 }
 
