@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { appendEvent } from '../../service/job-events.js';
 import { errorFields } from '../../service/job-store.js';
-import type { JobRecord } from '../../service/job.js';
+import { isTerminal, type JobRecord } from '../../service/job.js';
 import { readResult, type ResultField } from '../../service/result.js';
 import { principal, requireScope } from '../auth.js';
 import { chooseNode } from '../choose-node.js';
@@ -188,7 +188,9 @@ export function jobsRouter(ctx: ApiContext): Router {
       throw new HttpProblem(
         409,
         'Conflict',
-        `Job '${job.id}' is ${job.status} and has no result yet.`,
+        isTerminal(job.status)
+          ? `Job '${job.id}' is ${job.status} without a result${job.error === null ? '' : `: ${job.error}`}.`
+          : `Job '${job.id}' is ${job.status} and has no result yet.`,
       );
     }
     const body = await readResult(ctx.redis, ctx.keys, job.id, field);
