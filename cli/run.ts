@@ -120,6 +120,7 @@ async function compileAndRun(
   const sink = outputSink(args);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
+  let onUsr1: (() => void) | undefined;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -132,6 +133,11 @@ async function compileAndRun(
       unsafe: args.unsafe,
       keepRecords: false,
       onLog: (line) => stderr(`${line}\n`),
+      // SIGUSR1 prints the maps while running, as bpftrace 0.17 does.
+      onStarted: (control) => {
+        onUsr1 = () => control.printMaps();
+        process.on('SIGUSR1', onUsr1);
+      },
       onOutput: (record) => {
         const text = output.renderRecord(args.format, record);
         if (record.type === 'end') writeSync(1, text);
@@ -159,6 +165,7 @@ async function compileAndRun(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (onUsr1) process.off('SIGUSR1', onUsr1);
     sink.close();
   }
 }

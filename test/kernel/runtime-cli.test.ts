@@ -16,7 +16,7 @@ function bpfq(args: string[], input?: string): { stdout: string; stderr: string;
 }
 
 /** Starts bpfq, waits for `Attaching`, then sends SIGINT after `ms`. */
-function interrupted(args: string[], ms: number, during?: () => void): Promise<{ stdout: string; stderr: string; status: number | null }> {
+function interrupted(args: string[], ms: number, during?: (pid: number) => void): Promise<{ stdout: string; stderr: string; status: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(bpfqBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -28,7 +28,7 @@ function interrupted(args: string[], ms: number, during?: () => void): Promise<{
         sent = true;
         // Attaching is printed before the probes attach: give them a moment.
         setTimeout(() => {
-          during?.();
+          during?.(child.pid!);
           setTimeout(() => child.kill('SIGINT'), ms);
         }, 300);
       }
@@ -86,6 +86,12 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'Attaching 2 probes...\nend\n\n\n@n: 9\n');
     assertNothingLeft(before, ['BEGIN', 'END', 'sys_enter_getppid', 'vfs_read']);
+  });
+
+  it('SIGUSR1 prints the maps while running, as bpftrace 0.17', async () => {
+    const r = await interrupted(['-e', 'BEGIN { @a = 1; @b[2] = 3; }'], 300, (pid) => process.kill(pid, 'SIGUSR1'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'Attaching 1 probe...\n@a: 1\n@b[2]: 3\n\n\n@a: 1\n@b[2]: 3\n');
   });
 
   it('-f json writes NDJSON; -o sends records to the file and the blank lines to stdout', () => {

@@ -10,6 +10,7 @@ import type { Artifact, MapArtifact } from '../../compiler/artifact.js';
 import {
   decodeEvent,
   decodeMap,
+  exitOrder,
   OUTPUT_VERSION,
   type DecodeContext,
   type DecodedEvent,
@@ -164,6 +165,14 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
       readStack: (stack, id) => readStack(session, stack, id),
     };
 
+    const printAllMaps = (): void => {
+      for (const m of exitOrder(artifact.maps)) {
+        const r = mapRecord(session, m, ctx);
+        if (r) emit(r);
+      }
+    };
+    let printMapsRequested = false;
+
     const handle = (event: DecodedEvent): void => {
       switch (event.kind) {
         case 'output':
@@ -268,6 +277,13 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
       if (live && needs.user) await rememberAfterExec(live, options.child.pid);
     }
 
+    options.onStarted?.({
+      printMaps: () => {
+        printMapsRequested = true;
+        wake?.();
+      },
+    });
+
     try {
       // The poll loop: bpftrace checks the traced process after each poll.
       while (end === undefined) {
@@ -278,6 +294,10 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
         });
         wake = undefined;
         rememberTraced();
+        if (printMapsRequested) {
+          printMapsRequested = false;
+          printAllMaps();
+        }
         if (childExited) stop('child-exited');
         if (options.pid !== undefined && !isAlive(options.pid)) stop('pid-exited');
       }
@@ -297,13 +317,7 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
     reader?.consume();
 
     emit({ type: 'end' });
-    const userMaps = artifact.maps
-      .filter((m) => m.role === 'user')
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const m of userMaps) {
-      const r = mapRecord(loaded, m, ctx);
-      if (r) emit(r);
-    }
+    printAllMaps();
 
     return {
       output: { format: 'bpfq-output', version: OUTPUT_VERSION, records },

@@ -43,6 +43,14 @@ export interface SessionOptions {
   symbolizer?: Symbolizer;
   /** Poll timeout in ms; bpftrace 0.17 uses 100. */
   pollMs?: number;
+  /** Called once every probe is attached, with a handle to act on the running session. */
+  onStarted?: (control: SessionControl) => void;
+}
+
+/** What a caller can ask of a running session. */
+export interface SessionControl {
+  /** Print every map now, as at exit but without the blank lines (0.17's SIGUSR1). */
+  printMaps(): void;
 }
 
 /** Why a session ended. */
