@@ -320,3 +320,13 @@ describe('output: struct bitfields', () => {
     });
   });
 });
+
+describe('output: bytes that are not UTF-8', () => {
+  it('prints a %c byte >= 0x80 as U+FFFD taking one column', () => {
+    const c = (v: bigint): { kind: 'int'; v: bigint } => ({ kind: 'int', v });
+    assert.equal(
+      formatPrintf('[%3c][%-2c][%c]', [c(200n), c(255n), c(65n)]),
+      '[  \uFFFD][\uFFFD ][A]',
+    );
+  });
+});

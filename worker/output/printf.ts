@@ -124,8 +124,13 @@ function convert(spec: Spec, arg: PrintfArg): string {
   switch (spec.conv) {
     case 's':
       return pad(spec, truncate(spec, argText(arg)));
-    case 'c':
-      return pad(spec, String.fromCharCode(Number(BigInt.asUintN(8, argInt(arg)))));
+    case 'c': {
+      // One byte; a byte >= 0x80 alone is not UTF-8 text, so it becomes U+FFFD (one column).
+      const b = Number(BigInt.asUintN(8, argInt(arg)));
+      if (b < 0x80) return pad(spec, String.fromCharCode(b));
+      const fill = ' '.repeat(Math.max(0, spec.width - 1));
+      return spec.left ? '\uFFFD' + fill : fill + '\uFFFD';
+    }
     case 'r':
       return pad(spec, truncate(spec, escapeBytes(argBytes(arg))));
     case 'rx':
