@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import type { SizedType } from '../../compiler/types.js';
 import {
@@ -161,5 +162,43 @@ describe('output: histograms match bpftrace 0.17', () => {
     }
     assert.equal(calls, 1061);
     assertFixture('hist-bars', exitDump([l]));
+  });
+
+  it('puts every value in the JSON bucket whose inclusive bounds hold it (any 64-bit value)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (values) => {
+          const map = userMap('@h', [], HIST);
+          const k = new KernelMap(map);
+          for (const v of values) k.hist(NONE, v);
+          const json = renderRecord('json', {
+            type: 'map',
+            map: decodeMap(artifactBits, map, k.entries(), ctx),
+          });
+          // Integers beyond 2^53 must be compared exactly: read the bounds as text.
+          const buckets = [
+            ...json.matchAll(/\{(?:"min": (-?\d+), )?(?:"max": (-?\d+), )?"count": (\d+)\}/g),
+          ].map((m) => ({
+            min: m[1] === undefined ? undefined : BigInt(m[1]),
+            max: m[2] === undefined ? undefined : BigInt(m[2]),
+            count: BigInt(m[3] ?? '0'),
+          }));
+          assert.equal(
+            buckets.reduce((n, b) => n + b.count, 0n),
+            BigInt(values.length),
+          );
+          for (const b of buckets) {
+            const inside = values.filter(
+              (v) => (b.min === undefined || v >= b.min) && (b.max === undefined || v <= b.max),
+            );
+            assert.equal(BigInt(inside.length), b.count, `bucket ${b.min}..${b.max}`);
+          }
+        },
+      ),
+    );
   });
 });
