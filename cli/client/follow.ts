@@ -73,11 +73,17 @@ async function followStream(
         if (update.lost !== undefined) options.onLost?.(update.lost);
         if (update.status !== undefined && update.status !== last) {
           last = update.status;
-          // Fetch the whole job: events may carry only the status, and the caller wants
-          // error details and timestamps.
+          // Fetch the whole job (events carry only the status; the caller wants the node,
+          // error details, timestamps) but report the status this event announced: the
+          // job may already be further along, and ending on the fetched status would drop
+          // the printf events still queued behind this one in the stream.
           const job = await jobRetrying(client, id, options);
-          options.onJob(job);
-          if (isTerminal(job.status)) return { job };
+          if (isTerminal(update.status)) {
+            options.onJob(job);
+            if (isTerminal(job.status)) return { job };
+          } else {
+            options.onJob({ ...job, status: update.status });
+          }
         }
         if (update.end) break;
       }

@@ -318,6 +318,14 @@ describe('bpfq submit --wait: progress output', () => {
     assert.ok(server.requests.filter((q) => q.path === '/v1/jobs/job-1').length >= 1);
   });
 
+  it('keeps streamed printf lines when the job is already done by the time it is fetched', async () => {
+    const server = await start({ jobAhead: true });
+    const r = await submit(['-e', 'x', '--wait'], server);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, / \| hello 1\n/);
+    assert.match(r.stderr, / job job-1 running on n1\n/);
+  });
+
   it('rides out a server that answers 503 for a while', async () => {
     const server = await start({ sse: false, unavailable: 2 });
     const r = await submit(['-e', 'x', '--assert', '@errors == 1'], server);

@@ -24,6 +24,8 @@ export interface FakeApiOptions {
   /** Serve /events as SSE (default true); false answers 501. */
   sse?: boolean;
   stepMs?: number;
+  /** GET /v1/jobs/job-1 already shows the plan's last status while the stream replays. */
+  jobAhead?: boolean;
   /** Answer this many GET /v1/jobs/job-1 with 503 first (a restarting server). */
   unavailable?: number;
 }
@@ -131,6 +133,13 @@ export class FakeApi {
           status: 503,
           detail: 'redis down',
         });
+      }
+      if (this.options.jobAhead) {
+        const saved = this.step;
+        this.step = this.options.plan.statuses.length - 1;
+        const ahead = this.job();
+        this.step = saved;
+        return json(res, 200, ahead);
       }
       return json(res, 200, this.job());
     }
