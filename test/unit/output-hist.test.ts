@@ -201,4 +201,44 @@ describe('output: histograms match bpftrace 0.17', () => {
       ),
     );
   });
+
+  it('puts every value in the JSON lhist bucket whose bounds hold it when step divides the range', () => {
+    const shape = fc
+      .record({
+        min: fc.integer({ min: 0, max: 1000 }),
+        steps: fc.integer({ min: 1, max: 30 }),
+        step: fc.integer({ min: 1, max: 2048 }),
+      })
+      .map(({ min, steps, step }) => ({ min, max: min + steps * step, step }));
+    fc.assert(
+      fc.property(
+        shape,
+        fc.array(fc.integer({ min: -5000, max: 70000 }), { minLength: 1, maxLength: 30 }),
+        (b, values) => {
+          const map = userMap('@l', [], lhistT(b.min, b.max, b.step));
+          const k = new KernelMap(map);
+          for (const v of values) k.lhist(NONE, BigInt(v), b.min, b.max, b.step);
+          const json = JSON.parse(
+            renderRecord('json', {
+              type: 'map',
+              map: decodeMap(artifactBits, map, k.entries(), ctx),
+            }),
+          ) as {
+            data: { '@l': { min?: number; max?: number; count: number }[] };
+          };
+          const buckets = json.data['@l'];
+          assert.equal(
+            buckets.reduce((n, x) => n + x.count, 0),
+            values.length,
+          );
+          for (const x of buckets) {
+            const inside = values.filter(
+              (v) => (x.min === undefined || v >= x.min) && (x.max === undefined || v <= x.max),
+            );
+            assert.equal(inside.length, x.count, `bucket ${x.min}..${x.max}`);
+          }
+        },
+      ),
+    );
+  });
 });
