@@ -347,7 +347,7 @@ export class ProbeLowering extends CallLowering {
     const viaImm = ProbeLowering.ARITH_IMM[op];
     if (viaReg === undefined || viaImm === undefined) return this.boolValue(x);
     // 0.17 divides and shifts right unsigned (LLVM udiv/lshr), as BPF_DIV/BPF_RSH do.
-    const l = this.scalar(x.left);
+    const l = this.leftOperand(x.left, x.right);
     const r = this.scalar(x.right);
     if (l.kind === 'imm' && r.kind === 'imm') {
       const folded = foldArith(op, l.value, r.value);
@@ -360,6 +360,17 @@ export class ProbeLowering extends CallLowering {
       this.e.emit(viaReg(dst, this.toReg(r)));
     }
     return { kind: 'reg', reg: dst };
+  }
+
+  /**
+   * The left operand of a binary operator. A variable's register is used as is, unless the
+   * right operand changes variables (`$i + $i++`): then the left value is copied first, so
+   * the operator sees it as it was (left-to-right, as bpftrace 0.17 evaluates).
+   */
+  protected leftOperand(left: Expr, right: Expr): Operand {
+    const l = this.scalar(left);
+    if (l.kind !== 'reg' || !hasIncDec(right)) return l;
+    return { kind: 'reg', reg: this.fresh(l) };
   }
 
   /** 0 or 1 from a condition. */
@@ -422,7 +433,7 @@ export class ProbeLowering extends CallLowering {
         return;
       }
       const signed = isSigned(lt) && isSigned(typeOf(x.right));
-      const l = this.scalar(x.left);
+      const l = this.leftOperand(x.left, x.right);
       const r = this.scalar(x.right);
       const op = when ? x.op : negate(x.op);
       const j = jumpOp(op, signed);
@@ -658,6 +669,14 @@ export class ProbeLowering extends CallLowering {
     const addr = this.toReg(this.scalar(operand));
     return this.readScalarAt(addr, pt.kind === 'pointer' ? pt.space : 'none', t);
   }
+}
+
+function hasIncDec(x: Expr): boolean {
+  let found = false;
+  walkExpr(x, (e) => {
+    if (e.kind === 'incdec') found = true;
+  });
+  return found;
 }
 
 function exprVariables(x: Expr): Set<string> {
