@@ -302,6 +302,7 @@ export const catalog = {
     (got: string) =>
       `str() expects an integer or a pointer type as first argument (${got} provided)`,
   ),
+  notPrintable: e('E2095', (type: string) => `${type} type passed to print() is not printable`),
   printfTooManyArgs: e(
     'E2094',
     (fn: string, max: number) => `${fn}: too many arguments (at most ${max})`,
@@ -425,23 +426,27 @@ export interface DiagnosticSource {
 
 /**
  * bpftrace's shape: `NAME:LINE:COL-ENDCOL: ERROR: message`, the source line, then `~` under
- * the span (columns are 1-based, the end is exclusive). A span running over several lines
- * is underlined to the end of its first line.
+ * the span (columns are 1-based, the end is exclusive). A span over several lines prints as
+ * `NAME:LINE-ENDLINE: ERROR: message` alone, as bpftrace does.
  */
 export function formatDiagnostic(d: Diagnostic, source: DiagnosticSource): string {
   const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
   const lines = source.text.split('\n');
   const { line, column } = d.span;
   const lineText = (lines[line - 1] ?? '').replace(/\r$/, '');
-  const lastColumn =
-    d.span.endLine === line ? Math.max(d.span.endColumn, column + 1) : lineText.length + 1;
+  if (d.span.endLine > line) {
+    // Over several lines bpftrace names the lines and shows no source.
+    return `${source.name}:${line}-${d.span.endLine}: ${label}: ${d.message}\n`;
+  }
+  const lastColumn = Math.max(d.span.endColumn, column + 1);
   const head = `${source.name}:${line}:${column}-${lastColumn}: ${label}: ${d.message}\n`;
-  // bpftrace copies tabs into the caret line so that the tildes line up under tabs too.
+  // bpftrace prints a tab as four spaces, in the source line and in the caret's indent
+  // (columns still count it as one character).
   let pad = '';
-  for (let i = 0; i < column - 1; i++) pad += lineText[i] === '\t' ? '\t' : ' ';
+  for (let i = 0; i < column - 1; i++) pad += lineText[i] === '\t' ? '    ' : ' ';
   const carets = '~'.repeat(Math.max(1, lastColumn - column));
   const hints = (d.hints ?? []).map((h) => `HINT: ${h}\n`).join('');
-  return `${head}${lineText}\n${pad}${carets}\n${hints}`;
+  return `${head}${lineText.replace(/\t/g, '    ')}\n${pad}${carets}\n${hints}`;
 }
 
 /** All diagnostics in source order, errors and warnings as bpftrace prints them. */

@@ -166,6 +166,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   hostError: { program: 'uprobe:/etc/hostname:f { }', span: [1, 1, 23] },
   mapTopDivIgnored: { program: 'BEGIN { @ = stats(1); print(@, 2); }', span: [1, 23, 34] },
   debugf: { program: 'BEGIN { debugf("x"); }', span: [1, 9, 20] },
+  notPrintable: { program: 'kprobe:vfs_read { print(curtask); }', span: [1, 19, 33] },
   noProbes: { program: 'kprobe:vfs_* { }', span: [1, 1, 13], host: { kernelFunctions: false } },
   kernelFunctionsUnknown: {
     program: 'kprobe:vfs_* { } BEGIN { }',
