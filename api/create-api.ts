@@ -39,7 +39,9 @@ export async function createApi(options: CreateApiOptions): Promise<Api> {
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
   redis.on('error', (err) => logger.debug({ err }, 'redis connection error'));
-  await redis.connect();
+  // An API started before Redis (containers start in any order) comes up anyway: it answers
+  // 503 and /readyz says not ready until ioredis's retries get through.
+  await redis.connect().catch((err: unknown) => logger.warn({ err }, 'Redis not reachable yet'));
   const keys = makeKeys(options.prefix ?? 'bpfq');
   const queues = new QueueRegistry(redis, keys.prefix);
   const ctx: ApiContext = {

@@ -26,9 +26,32 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/**
+ * Runs `task` now and, while it fails (Redis not up yet), again every second. `first`
+ * settles after the first attempt, so a reachable Redis is bootstrapped before listening.
+ */
+function retryUntilDone(task: () => Promise<void>): { first: Promise<void>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const attempt = (): Promise<void> =>
+    task().catch(() => {
+      if (!stopped) timer = setTimeout(() => void attempt(), 1000);
+    });
+  return {
+    first: attempt(),
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const api = await createApi(options);
-  if (options.adminToken !== undefined) await api.ctx.tokens.bootstrapAdmin(options.adminToken);
+  const bootstrap = retryUntilDone(async () => {
+    if (options.adminToken !== undefined) await api.ctx.tokens.bootstrapAdmin(options.adminToken);
+  });
+  await bootstrap.first;
   const reaper = startReaper({
     redis: api.ctx.redis,
     keys: api.ctx.keys,
@@ -47,6 +70,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     port,
     async close() {
+      bootstrap.stop();
       reaper.stop();
       // SSE streams would keep close() waiting forever.
       server.closeAllConnections();

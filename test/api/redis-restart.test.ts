@@ -5,8 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { needs } from '../support/needs.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../../service/embedded-redis.js';
-import { eventually, startHarness, type Harness } from './harness.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServer } from '../../api/server.js';
+import { freePort, startEmbeddedRedis, type EmbeddedRedis } from '../../service/embedded-redis.js';
+import { eventually, silent, startHarness, type Harness } from './harness.js';
 import { scriptedRunner } from './scripted-runner.js';
 
 describe('Redis restart', needs('redis-server'), () => {
@@ -85,5 +89,46 @@ describe('Redis restart', needs('redis-server'), () => {
       durationSeconds: 1,
     });
     assert.equal(after.status, 202);
+  });
+
+  it('starts before Redis does, answers 503, and bootstraps its admin token once Redis is up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfq-late-redis-'));
+    // The embedded server reuses a password found in its data dir: fix it to know the URL.
+    writeFileSync(join(dir, 'redis.password'), 'late-password\n');
+    const port = await freePort();
+    const server = await startApiServer({
+      redisUrl: `redis://:late-password@127.0.0.1:${port}`,
+      prefix: 'late',
+      port: 0,
+      host: '127.0.0.1',
+      adminToken: 'late-admin',
+      logger: silent,
+    });
+    let late: EmbeddedRedis | undefined;
+    try {
+      assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
+      const early = await fetch(`${server.url}/v1/jobs`, {
+        headers: { Authorization: 'Bearer late-admin' },
+      });
+      assert.equal(early.status, 503);
+      late = await startEmbeddedRedis({ dataDir: dir, port, appendfsync: 'everysec' });
+      const status = await eventually(
+        // Once Redis answers, the bootstrap retry (every second) registers the admin token.
+        'the admin token to work',
+        async () => {
+          const res = await fetch(`${server.url}/v1/jobs`, {
+            headers: { Authorization: 'Bearer late-admin' },
+          });
+          return res.status === 200 ? res.status : undefined;
+        },
+        15_000,
+        200,
+      );
+      assert.equal(status, 200);
+    } finally {
+      await server.close();
+      await late?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
