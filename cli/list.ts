@@ -19,6 +19,10 @@ export interface ListOptions {
 export type ListHost = CompilerHost & {
   /** The kprobe-able function list or why it is unreadable (bpftrace warns in that case). */
   kernelFunctionList?(): FilterFunctions;
+  /** DWARF of a binary, for `-lv uprobe:...` parameter lists; undefined when it has none. */
+  dwarf?(
+    path: string,
+  ): { functionParams(func: string): { name: string; typeName: string }[] | undefined } | undefined;
 };
 
 /** A pattern bpftrace would reject; `message` is the whole stderr text (exit status 1). */
@@ -322,10 +326,15 @@ function listUprobes(
     if (sym.kind === 'func' && !sym.name.includes('.part.') && re.test(sym.name))
       names.add(sym.name);
   }
-  for (const name of [...names].sort(compareBytes)) {
+  const sorted = [...names].sort(compareBytes);
+  const dwarf = options.verbose ? host.dwarf?.(path) : undefined;
+  // bpftrace warns once per binary, before listing it.
+  if (options.verbose && !dwarf && sorted.length > 0) {
+    options.warn?.(`WARNING: No DWARF found for "${path}", cannot show parameter info`);
+  }
+  for (const name of sorted) {
     out.push(`${provider}:${path}:${name}`);
-    if (options.verbose)
-      options.warn?.(`WARNING: No DWARF found for "${path}", cannot show parameter info`);
+    for (const p of dwarf?.functionParams(name) ?? []) out.push(`    ${p.typeName} ${p.name}`);
   }
 }
 

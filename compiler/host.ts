@@ -88,6 +88,12 @@ export interface CompilerHost {
   resolveBinary(nameOrPath: string, pid?: number): string | undefined;
   elfSymbols(path: string): ElfSymbol[];
   usdtProbes(path: string): UsdtProbe[];
+  /**
+   * A user function's parameters from DWARF (the binary's own or its separate debug
+   * file's), for `args` of uprobes: undefined when the binary has no DWARF or does not
+   * describe the function. Optional: hosts without DWARF support leave it out.
+   */
+  functionParams?(path: string, func: string): { name: string; type: CType }[] | undefined;
   /** Kernel symbol address (kaddr), undefined when unknown. */
   kernelSymbol(name: string): bigint | undefined;
   /** Environment variables the language honours (BPFTRACE_STRLEN, BPFTRACE_MAP_KEYS_MAX, ...). */

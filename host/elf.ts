@@ -2,6 +2,7 @@
 // symbol tables, notes. Files are read piecewise through a ByteSource, so listing the
 // symbols of a large binary does not pull its whole text into memory.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import type { ElfSymbol } from '../compiler/host.js';
 
 export class ElfError extends Error {}
@@ -24,6 +25,8 @@ export const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
 export const SHT_DYNSYM = 11;
 export const PT_LOAD = 1;
+const SHF_COMPRESSED = 0x800n;
+const ELFCOMPRESS_ZLIB = 1;
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 const STT_OBJECT = 1;
@@ -161,9 +164,20 @@ export class ElfFile {
     return this.sections.find((s) => s.name === name);
   }
 
+  /**
+   * A section's bytes, inflated when the section is SHF_COMPRESSED (Debian compresses the
+   * .debug_* sections of its debug files with zlib behind an Elf64_Chdr).
+   */
   sectionData(sec: ElfSection): Buffer {
     if (sec.type === SHT_NOBITS) return Buffer.alloc(0);
-    return this.src.read(sec.offset, sec.size);
+    const raw = this.src.read(sec.offset, sec.size);
+    if ((sec.flags & SHF_COMPRESSED) === 0n) return raw;
+    if (raw.length < 24) throw new ElfError(`section ${sec.name}: truncated compression header`);
+    const chType = raw.readUInt32LE(0);
+    if (chType !== ELFCOMPRESS_ZLIB) {
+      throw new ElfError(`section ${sec.name}: unsupported compression type ${chType}`);
+    }
+    return inflateSync(raw.subarray(24));
   }
 
   /**

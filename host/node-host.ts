@@ -10,7 +10,8 @@ import type {
   UsdtProbe,
 } from '../compiler/host.js';
 import { Btf, type BtfFunction } from './btf.js';
-import { symbolsWithDebugInfo } from './debug-files.js';
+import { findDebugFile, symbolsWithDebugInfo } from './debug-files.js';
+import { Dwarf } from './dwarf.js';
 import { ElfFile } from './elf.js';
 import { Kallsyms, readFilterFunctions, type FilterFunctions } from './kallsyms.js';
 import { LdCache, isExecutable, isFile, searchLibraryDirs, searchProcessMaps } from './ld-cache.js';
@@ -50,6 +51,8 @@ interface CachedElf {
   elf: ElfFile;
   usdt?: UsdtProbeWithErrors[];
   symbols?: ElfSymbol[];
+  /** null: looked for and found none. */
+  dwarf?: Dwarf | null;
 }
 
 export class NodeHost implements CompilerHost {
@@ -178,6 +181,40 @@ export class NodeHost implements CompilerHost {
     const probes = usdtProbesOf(elf, path);
     if (cached) cached.usdt = probes;
     return probes;
+  }
+
+  /** The DWARF describing a binary: its own .debug_info, else its debug file's. */
+  dwarf(path: string): Dwarf | undefined {
+    let elf: ElfFile;
+    try {
+      elf = this.elf(path);
+    } catch {
+      return undefined;
+    }
+    const cached = this.elfs.get(path);
+    if (cached && cached.dwarf !== undefined) return cached.dwarf ?? undefined;
+    let dwarf: Dwarf | undefined;
+    try {
+      dwarf = Dwarf.of(elf);
+      if (!dwarf) {
+        const debug = findDebugFile(elf, path);
+        dwarf = debug ? Dwarf.of(debug) : undefined;
+      }
+    } catch {
+      dwarf = undefined;
+    }
+    if (cached) cached.dwarf = dwarf ?? null;
+    return dwarf;
+  }
+
+  functionParams(path: string, func: string): { name: string; type: CType }[] | undefined {
+    try {
+      return this.dwarf(path)
+        ?.functionParams(func)
+        ?.map((p) => ({ name: p.name, type: p.type }));
+    } catch {
+      return undefined;
+    }
   }
 
   kernelSymbol(name: string): bigint | undefined {
