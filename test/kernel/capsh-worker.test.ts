@@ -45,6 +45,37 @@ function grantable(): Set<string> {
 }
 
 /** capsh: become USER keeping CAPS as ambient capabilities, then exec the worker. */
+/**
+ * Where USER can run bin/bpfq from. A checkout under a private directory (/root/...) is out
+ * of its reach; then the built files are linked (or copied) into a world-readable temp dir.
+ */
+function workerRoot(scratch: string): string {
+  const readable = (dir: string): boolean => {
+    try {
+      execFileSync('capsh', [`--user=${USER}`, '--', '-c', `test -r ${dir}dist/cli/main.js`], {
+        stdio: 'ignore',
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (readable(root)) return root;
+  const copy = join(scratch, 'bpfq/');
+  execFileSync('mkdir', ['-p', copy]);
+  for (const part of ['package.json', 'bin', 'dist', 'node_modules']) {
+    try {
+      execFileSync('cp', ['-al', `${root}${part}`, copy], { stdio: 'ignore' });
+    } catch {
+      execFileSync('cp', ['-r', `${root}${part}`, copy]);
+    }
+  }
+  assert.ok(readable(copy), `${USER} cannot read ${copy} either`);
+  return copy;
+}
+
+let workerBpfq = bpfq;
+
 function capshWorker(caps: string[], env: Record<string, string>): ChildProcess {
   const list = caps.join(',');
   return spawn(
@@ -56,7 +87,7 @@ function capshWorker(caps: string[], env: Record<string, string>): ChildProcess 
       `--addamb=${list}`,
       '--',
       '-c',
-      `exec ${process.execPath} ${bpfq} worker`,
+      `exec ${process.execPath} ${workerBpfq} worker`,
     ],
     {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
@@ -157,6 +188,7 @@ describe(
       progsBefore = programIds();
       dir = mkdtempSync(join(tmpdir(), 'bpfq-capsh-'));
       chmodSync(dir, 0o755); // the worker's user must be able to reach what it traces
+      workerBpfq = `${workerRoot(dir)}bin/bpfq`;
       writeFileSync(join(dir, 'workload.c'), WORKLOAD);
       workload = join(dir, 'workload');
       execFileSync('cc', ['-O1', '-g', '-o', workload, join(dir, 'workload.c')]);
