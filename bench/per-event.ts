@@ -3,7 +3,15 @@
 // bpfq and bpftrace against the same workload (N write(2) calls); ns/event is
 // run_time_ns / run_cnt, and the instruction count is the verifier's xlated size / 8.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, writeFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import {
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  writeFileSync,
+  existsSync,
+  mkdirSync,
+  statSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -38,7 +46,10 @@ export const DEFAULT_CASES = [
   { name: 'count', program: 'tracepoint:syscalls:sys_enter_write { @ = count(); }' },
   { name: 'hist', program: 'tracepoint:syscalls:sys_enter_write { @ = hist(args->count); }' },
   { name: 'keyed count', program: 'tracepoint:syscalls:sys_enter_write { @[pid] = count(); }' },
-  { name: 'string-keyed count', program: 'tracepoint:syscalls:sys_enter_write { @[comm] = count(); }' },
+  {
+    name: 'string-keyed count',
+    program: 'tracepoint:syscalls:sys_enter_write { @[comm] = count(); }',
+  },
 ];
 
 function workload(): string {
@@ -64,14 +75,17 @@ function programsOf(pid: number): { id: number; runCount: number; runTimeNs: num
     }
     if (target !== 'anon_inode:bpf-prog') continue;
     const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    const field = (name: string): number => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    const field = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(info)?.[1] ?? 0);
     out.push({ id: field('prog_id'), runCount: field('run_cnt'), runTimeNs: field('run_time_ns') });
   }
   return out;
 }
 
 function xlatedInsns(id: number): number {
-  const info = JSON.parse(execFileSync('bpftool', ['prog', 'show', 'id', String(id), '-j'], { encoding: 'utf8' })) as {
+  const info = JSON.parse(
+    execFileSync('bpftool', ['prog', 'show', 'id', String(id), '-j'], { encoding: 'utf8' }),
+  ) as {
     bytes_xlated?: number;
   };
   return (info.bytes_xlated ?? 0) / 8;
@@ -80,7 +94,10 @@ function xlatedInsns(id: number): number {
 function waitForOutput(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${timeoutMs} ms: ${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no "${text}" within ${timeoutMs} ms: ${seen}`)),
+      timeoutMs,
+    );
     child.stdout?.on('data', (d: Buffer) => {
       seen += d.toString();
       if (seen.includes(text)) {
@@ -95,7 +112,12 @@ function waitForOutput(child: ChildProcess, text: string, timeoutMs: number): Pr
   });
 }
 
-async function measure(cmd: string, program: string, wl: string, events: number): Promise<ProgramCost> {
+async function measure(
+  cmd: string,
+  program: string,
+  wl: string,
+  events: number,
+): Promise<ProgramCost> {
   const child = spawn(cmd, ['-e', program], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     await waitForOutput(child, 'Attaching', 30_000);
@@ -113,7 +135,11 @@ async function measure(cmd: string, program: string, wl: string, events: number)
       .filter((p) => p.runCount > 0);
     const runs = programs.reduce((n, p) => n + p.runCount, 0);
     const ns = programs.reduce((n, p) => n + p.runTimeNs, 0);
-    return { programs, nsPerEvent: runs === 0 ? NaN : ns / runs, insns: programs.reduce((n, p) => n + p.insns, 0) };
+    return {
+      programs,
+      nsPerEvent: runs === 0 ? NaN : ns / runs,
+      insns: programs.reduce((n, p) => n + p.insns, 0),
+    };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGINT');

@@ -56,7 +56,8 @@ export function benchStartup(options: StartupOptions = {}): StartupResult {
   const runs = options.runs ?? 11;
   const program = options.program ?? 'BEGIN { exit(); }';
   const result: StartupResult = { program, bpfq: timeRuns(bpfqBin, ['-e', program], runs) };
-  if (options.bpftrace ?? hasBpftrace()) result.bpftrace = timeRuns('bpftrace', ['-e', program], runs);
+  if (options.bpftrace ?? hasBpftrace())
+    result.bpftrace = timeRuns('bpftrace', ['-e', program], runs);
   return result;
 }
 

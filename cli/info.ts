@@ -6,7 +6,9 @@ export async function infoText(): Promise<string> {
   const { kernelFeatures } = await import('../worker/libbpf/features.js');
   const f = kernelFeatures();
   const yn = (b: boolean): string => (b ? 'yes' : 'no');
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   const lines = [
     'System',
     `  OS: Linux ${release()} ${osVersion()}`,

@@ -70,14 +70,16 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         args.program = value;
         return;
       case 'f':
-        if (value !== 'text' && value !== 'json') throw new UsageError(`Invalid output format "${value}"\nValid formats: 'text', 'json'`);
+        if (value !== 'text' && value !== 'json')
+          throw new UsageError(`Invalid output format "${value}"\nValid formats: 'text', 'json'`);
         args.format = value;
         return;
       case 'o':
         args.outputFile = value;
         return;
       case 'p': {
-        if (!/^\d+$/.test(value)) throw new UsageError(`pid '${value}' is not a valid decimal number`);
+        if (!/^\d+$/.test(value))
+          throw new UsageError(`pid '${value}' is not a valid decimal number`);
         args.pid = Number(value);
         return;
       }
@@ -86,7 +88,9 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         return;
       case 'B':
         if (value !== 'line' && value !== 'full' && value !== 'none') {
-          throw new UsageError(`Invalid buffer mode: ${value}\nValid buffer modes: 'line', 'full', 'none'`);
+          throw new UsageError(
+            `Invalid buffer mode: ${value}\nValid buffer modes: 'line', 'full', 'none'`,
+          );
         }
         args.buffering = value;
         return;

@@ -36,8 +36,12 @@ async function list(args: RunArgs): Promise<number> {
     import('../host/node-host.js'),
   ]);
   try {
-    const options = args.pid !== undefined ? { verbose: args.verbose, pid: args.pid } : { verbose: args.verbose };
-    writeSync(1, listProbes(args.program, { ...options, warn: (l) => stderr(`${l}\n`) }, nodeHost()));
+    const options =
+      args.pid !== undefined ? { verbose: args.verbose, pid: args.pid } : { verbose: args.verbose };
+    writeSync(
+      1,
+      listProbes(args.program, { ...options, warn: (l) => stderr(`${l}\n`) }, nodeHost()),
+    );
     return EXIT_OK;
   } catch (e) {
     if (e instanceof ListError) {
@@ -53,7 +57,9 @@ async function run(args: RunArgs): Promise<number> {
   try {
     source = readProgram(args);
   } catch (e) {
-    stderr(`ERROR: failed to open file '${args.file ?? ''}': ${(e as NodeJS.ErrnoException).message}\n`);
+    stderr(
+      `ERROR: failed to open file '${args.file ?? ''}': ${(e as NodeJS.ErrnoException).message}\n`,
+    );
     return EXIT_ERROR;
   }
 
@@ -116,7 +122,10 @@ async function compileAndRun(
   }
 
   const artifact = compiled.artifact;
-  const [runtime, output] = await Promise.all([import('../worker/runtime/index.js'), import('../worker/output/index.js')]);
+  const [runtime, output] = await Promise.all([
+    import('../worker/runtime/index.js'),
+    import('../worker/output/index.js'),
+  ]);
   const sink = outputSink(args);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
@@ -149,7 +158,8 @@ async function compileAndRun(
     killChild();
     if (e instanceof runtime.AttachError) {
       stderr(`ERROR: Error attaching probe: '${e.probe}'\n`);
-      if (args.verbose || e.cause instanceof runtime.NotSupportedError) stderr(`ERROR: ${e.reason}\n`);
+      if (args.verbose || e.cause instanceof runtime.NotSupportedError)
+        stderr(`ERROR: ${e.reason}\n`);
       return EXIT_ATTACH;
     }
     if (e instanceof runtime.VerifierError) {
@@ -178,7 +188,9 @@ export const command: Command = {
       args = parseRunArgs(argv);
     } catch (e) {
       if (e instanceof UsageError) {
-        stderr(`${e.message.startsWith('No program') ? 'USAGE: filename or -e \'program\' required.\n' : `bpfq: ${e.message}\n`}${RUN_HELP}`);
+        stderr(
+          `${e.message.startsWith('No program') ? "USAGE: filename or -e 'program' required.\n" : `bpfq: ${e.message}\n`}${RUN_HELP}`,
+        );
         return EXIT_ERROR;
       }
       throw e;

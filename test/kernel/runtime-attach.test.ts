@@ -23,7 +23,12 @@ import {
 } from './runtime-helpers.js';
 
 /** Loads a counting program, attaches it, runs `workload`, detaches, returns the count. */
-async function countWhile(progType: ProgType, attach: AttachTarget, workload: () => void | Promise<void>, pid?: number): Promise<number> {
+async function countWhile(
+  progType: ProgType,
+  attach: AttachTarget,
+  workload: () => void | Promise<void>,
+  pid?: number,
+): Promise<number> {
   const artifact = artifactOf({
     programs: [program('probe', progType, attach, countInto('hits'))],
     maps: [counterMap('hits')],
@@ -44,7 +49,15 @@ async function countWhile(progType: ProgType, attach: AttachTarget, workload: ()
   }
 }
 
-const ATTACH_NAMES = ['tracepoint', 'uprobe', 'uretprobe', 'usdt', 'perf_event', 'rawtracepoint', 'watchpoint'];
+const ATTACH_NAMES = [
+  'tracepoint',
+  'uprobe',
+  'uretprobe',
+  'usdt',
+  'perf_event',
+  'rawtracepoint',
+  'watchpoint',
+];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
@@ -53,11 +66,15 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
     wl = workloadBinary();
   });
 
-  it('tracepoint: counts the workload\'s getppid() calls', async () => {
+  it("tracepoint: counts the workload's getppid() calls", async () => {
     const before = snapshot();
-    const n = await countWhile('tracepoint', { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_getppid' }, () => {
-      execFileSync(wl, ['200']);
-    });
+    const n = await countWhile(
+      'tracepoint',
+      { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_getppid' },
+      () => {
+        execFileSync(wl, ['200']);
+      },
+    );
     assert.ok(n >= 200, `saw ${n} getppid calls, want at least 200`);
     assertNothingLeft(before, ATTACH_NAMES);
   });
@@ -65,7 +82,11 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
   it('tracepoint: a missing tracepoint fails and leaves nothing', async () => {
     const before = snapshot();
     await assert.rejects(
-      countWhile('tracepoint', { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_nope' }, () => {}),
+      countWhile(
+        'tracepoint',
+        { kind: 'tracepoint', category: 'syscalls', event: 'sys_enter_nope' },
+        () => {},
+      ),
       /no such tracepoint/,
     );
     assertNothingLeft(before, ATTACH_NAMES);
@@ -75,9 +96,13 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
     const before = snapshot();
     const offset = elfFileOffset(wl, symbolAddress(wl, 'bpfq_work'));
     for (const kind of ['uprobe', 'uretprobe'] as const) {
-      const n = await countWhile('kprobe', { kind, path: wl, func: 'bpfq_work', fileOffset: offset.toString() }, () => {
-        execFileSync(wl, ['37']);
-      });
+      const n = await countWhile(
+        'kprobe',
+        { kind, path: wl, func: 'bpfq_work', fileOffset: offset.toString() },
+        () => {
+          execFileSync(wl, ['37']);
+        },
+      );
       assert.equal(n, 37, kind);
     }
     assertNothingLeft(before, ATTACH_NAMES);
@@ -116,7 +141,14 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
     const before = snapshot();
     const n = await countWhile(
       'perf_event',
-      { kind: 'perf_event', probe: 'interval', type: 1, config: 0, period: 20_000_000, cpus: 'first' },
+      {
+        kind: 'perf_event',
+        probe: 'interval',
+        type: 1,
+        config: 0,
+        period: 20_000_000,
+        cpus: 'first',
+      },
       () => sleep(300),
     );
     // 300 ms at 20 ms: about 15; timer slack makes the exact number vary.
@@ -126,9 +158,13 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
 
   it('rawtracepoint: fires through BPF_RAW_TRACEPOINT_OPEN', async () => {
     const before = snapshot();
-    const n = await countWhile('raw_tracepoint', { kind: 'rawtracepoint', event: 'sys_enter' }, () => {
-      execFileSync(wl, ['10']);
-    });
+    const n = await countWhile(
+      'raw_tracepoint',
+      { kind: 'rawtracepoint', event: 'sys_enter' },
+      () => {
+        execFileSync(wl, ['10']);
+      },
+    );
     assert.ok(n >= 10, `sys_enter fired ${n} times`);
     assertNothingLeft(before, ATTACH_NAMES);
   });

@@ -10,13 +10,20 @@ import { needs } from '../support/needs.js';
 import { bpfqBin } from '../support/differential.js';
 import { assertNothingLeft, snapshot, workloadBinary } from './runtime-helpers.js';
 
-function bpfq(args: string[], input?: string): { stdout: string; stderr: string; status: number | null } {
+function bpfq(
+  args: string[],
+  input?: string,
+): { stdout: string; stderr: string; status: number | null } {
   const r = spawnSync(bpfqBin, args, { encoding: 'utf8', input: input ?? '', timeout: 60_000 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
 /** Starts bpfq, waits for `Attaching`, then sends SIGINT after `ms`. */
-function interrupted(args: string[], ms: number, during?: (pid: number) => void): Promise<{ stdout: string; stderr: string; status: number | null }> {
+function interrupted(
+  args: string[],
+  ms: number,
+  during?: (pid: number) => void,
+): Promise<{ stdout: string; stderr: string; status: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(bpfqBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -54,7 +61,12 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
   });
 
   it('-c runs the command with cpid set and ends when it ends', () => {
-    const r = bpfq(['-c', `${wl} 17`, '-e', 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @calls = count(); } END { printf("cpid>0 %d\\n", cpid > 0); }']);
+    const r = bpfq([
+      '-c',
+      `${wl} 17`,
+      '-e',
+      'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @calls = count(); } END { printf("cpid>0 %d\\n", cpid > 0); }',
+    ]);
     assert.equal(r.stdout, 'Attaching 2 probes...\ncpid>0 1\n\n\n@calls: 17\n');
     assert.equal(r.status, 0);
   });
@@ -63,11 +75,17 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     const r = bpfq(['-c', 'no-such-command-bpfq', '-e', 'BEGIN { exit(); }']);
     assert.equal(r.status, 255);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, "ERROR: Failed to fork child: path 'no-such-command-bpfq' does not exist or is not executable\n");
+    assert.equal(
+      r.stderr,
+      "ERROR: Failed to fork child: path 'no-such-command-bpfq' does not exist or is not executable\n",
+    );
   });
 
   it('-l and -lv list what bpftrace lists', needs('bpftrace'), () => {
-    for (const args of [['-l', 'tracepoint:syscalls:sys_enter_getpp*'], ['-lv', 'tracepoint:syscalls:sys_enter_write']]) {
+    for (const args of [
+      ['-l', 'tracepoint:syscalls:sys_enter_getpp*'],
+      ['-lv', 'tracepoint:syscalls:sys_enter_write'],
+    ]) {
       const ours = bpfq(args);
       const theirs = spawnSync('bpftrace', args, { encoding: 'utf8' });
       assert.equal(ours.status, 0);
@@ -79,7 +97,10 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
   it('SIGINT detaches, runs END and prints the maps', async () => {
     const before = snapshot();
     const r = await interrupted(
-      ['-e', `tracepoint:syscalls:sys_enter_getppid /comm == "runtime-workloa"/ { @n = count(); } END { printf("end\\n"); }`],
+      [
+        '-e',
+        `tracepoint:syscalls:sys_enter_getppid /comm == "runtime-workloa"/ { @n = count(); } END { printf("end\\n"); }`,
+      ],
       200,
       () => spawnSync(wl, ['9']),
     );
@@ -89,7 +110,9 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
   });
 
   it('SIGUSR1 prints the maps while running, as bpftrace 0.17', async () => {
-    const r = await interrupted(['-e', 'BEGIN { @a = 1; @b[2] = 3; }'], 300, (pid) => process.kill(pid, 'SIGUSR1'));
+    const r = await interrupted(['-e', 'BEGIN { @a = 1; @b[2] = 3; }'], 300, (pid) =>
+      process.kill(pid, 'SIGUSR1'),
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'Attaching 1 probe...\n@a: 1\n@b[2]: 3\n\n\n@a: 1\n@b[2]: 3\n');
   });
@@ -121,7 +144,10 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     const r = bpfq(['-e', 'BEGIN { @ = hist(); }']);
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, 'stdin:1:13-19: ERROR: hist() requires one argument (0 provided)\nBEGIN { @ = hist(); }\n            ~~~~~~\n');
+    assert.equal(
+      r.stderr,
+      'stdin:1:13-19: ERROR: hist() requires one argument (0 provided)\nBEGIN { @ = hist(); }\n            ~~~~~~\n',
+    );
     assertNothingLeft(before, ['BEGIN', 'END', 'sys_enter_getppid', 'vfs_read']);
   });
 
@@ -140,7 +166,13 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     const dir = mkdtempSync(join(tmpdir(), 'bpfq-d-'));
     try {
       const marker = join(dir, 'ran');
-      const r = bpfq(['-d', '-c', `/usr/bin/touch ${marker}`, '-e', 'BEGIN { @c = count(); exit(); }']);
+      const r = bpfq([
+        '-d',
+        '-c',
+        `/usr/bin/touch ${marker}`,
+        '-e',
+        'BEGIN { @c = count(); exit(); }',
+      ]);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /Disassembly of BEGIN/);
       assert.match(r.stdout, /call bpf_/);
@@ -153,7 +185,11 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
   });
 
   it('-v shows the verifier log and the attachments on stderr', () => {
-    const r = bpfq(['-v', '-e', 'tracepoint:syscalls:sys_enter_getppid { @ = count(); } interval:ms:50 { exit(); }']);
+    const r = bpfq([
+      '-v',
+      '-e',
+      'tracepoint:syscalls:sys_enter_getppid { @ = count(); } interval:ms:50 { exit(); }',
+    ]);
     assert.equal(r.status, 0);
     assert.match(r.stderr, /verifier log/);
     assert.match(r.stderr, /processed \d+ insns/);
@@ -173,7 +209,7 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     const r = bpfq(['--info']);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^Kernel helpers$/m);
-    assert.match(r.stdout, /^  perf_event_array: yes$/m);
-    assert.match(r.stdout, /^  kprobe attach: (yes|no)$/m);
+    assert.match(r.stdout, /^ {2}perf_event_array: yes$/m);
+    assert.match(r.stdout, /^ {2}kprobe attach: (yes|no)$/m);
   });
 });

@@ -5,8 +5,29 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync, existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { alu, call, encode, exit, insn, jmp, ld, label, st, type Item, R0, R1, R2, R10 } from '../../compiler/bpf/index.js';
-import type { Artifact, AttachTarget, MapArtifact, ProgType, ProgramArtifact } from '../../compiler/artifact.js';
+import {
+  alu,
+  call,
+  encode,
+  exit,
+  insn,
+  jmp,
+  ld,
+  label,
+  st,
+  type Item,
+  R0,
+  R1,
+  R2,
+  R10,
+} from '../../compiler/bpf/index.js';
+import type {
+  Artifact,
+  AttachTarget,
+  MapArtifact,
+  ProgType,
+  ProgramArtifact,
+} from '../../compiler/artifact.js';
 import { ARTIFACT_VERSION } from '../../compiler/artifact.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -14,7 +35,9 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** BPF programs the kernel has loaded right now: id to name. */
 export function loadedPrograms(): Map<number, string> {
   const out = execFileSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
-  return new Map((JSON.parse(out || '[]') as { id: number; name?: string }[]).map((p) => [p.id, p.name ?? '']));
+  return new Map(
+    (JSON.parse(out || '[]') as { id: number; name?: string }[]).map((p) => [p.id, p.name ?? '']),
+  );
 }
 
 /** This process's fds that hold kernel BPF or perf objects, by kind (exact, unlike global lists). */
@@ -23,7 +46,8 @@ export function bpfFds(): string[] {
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (/^anon_inode:(bpf-prog|bpf-map|bpf_link|\[perf_event\]|\[eventpoll\])/.test(target)) kinds.push(target);
+      if (/^anon_inode:(bpf-prog|bpf-map|bpf_link|\[perf_event\]|\[eventpoll\])/.test(target))
+        kinds.push(target);
     } catch {
       /* closed meanwhile */
     }
@@ -120,7 +144,12 @@ export function countInto(map: string, out = 'out'): Item[] {
   ];
 }
 
-export function program(name: string, progType: ProgType, attach: AttachTarget, items: Item[]): ProgramArtifact {
+export function program(
+  name: string,
+  progType: ProgType,
+  attach: AttachTarget,
+  items: Item[],
+): ProgramArtifact {
   const e = encode(items);
   return {
     name,
@@ -134,10 +163,21 @@ export function program(name: string, progType: ProgType, attach: AttachTarget, 
 }
 
 export function counterMap(name: string): MapArtifact {
-  return { name, kernelName: name, role: 'internal', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 };
+  return {
+    name,
+    kernelName: name,
+    role: 'internal',
+    type: 'array',
+    keySize: 4,
+    valueSize: 8,
+    maxEntries: 1,
+    flags: 0,
+  };
 }
 
-export function artifactOf(parts: Partial<Artifact> & { programs: ProgramArtifact[]; maps: MapArtifact[] }): Artifact {
+export function artifactOf(
+  parts: Partial<Artifact> & { programs: ProgramArtifact[]; maps: MapArtifact[] },
+): Artifact {
   return {
     format: 'bpfq-artifact',
     version: ARTIFACT_VERSION,

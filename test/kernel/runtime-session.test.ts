@@ -6,7 +6,22 @@ import assert from 'node:assert/strict';
 import { needs } from '../support/needs.js';
 import { runSession } from '../../worker/runtime/index.js';
 import { renderText, renderJson } from '../../worker/output/index.js';
-import { alu, call, exit, ld, st, type Item, R0, R1, R2, R3, R4, R5, R6, R10 } from '../../compiler/bpf/index.js';
+import {
+  alu,
+  call,
+  exit,
+  ld,
+  st,
+  type Item,
+  R0,
+  R1,
+  R2,
+  R3,
+  R4,
+  R5,
+  R6,
+  R10,
+} from '../../compiler/bpf/index.js';
 import { AttachError, VerifierError } from '../../worker/runtime/errors.js';
 import type { MapArtifact } from '../../compiler/artifact.js';
 import { int64 } from '../../compiler/types.js';
@@ -72,7 +87,12 @@ describe('runSession', needs('bpf'), () => {
     const before = snapshot();
     const artifact = artifactOf({
       programs: [
-        program('BEGIN', 'raw_tracepoint', { kind: 'begin' }, body(send([0, 42]), count('@b'), count('@a'), count('@a'), send([30000]))),
+        program(
+          'BEGIN',
+          'raw_tracepoint',
+          { kind: 'begin' },
+          body(send([0, 42]), count('@b'), count('@a'), count('@a'), send([30000])),
+        ),
         program('END', 'raw_tracepoint', { kind: 'end' }, body(send([0, 7]))),
       ],
       maps: [events, userCount('@b'), userCount('@a')],
@@ -81,7 +101,10 @@ describe('runSession', needs('bpf'), () => {
     const seen: string[] = [];
     const result = await runSession(artifact, { onOutput: (r) => seen.push(r.type) });
     assert.equal(result.end, 'exit');
-    assert.equal(renderText(result.output), 'Attaching 2 probes...\nhello 42\nhello 7\n\n\n@a: 2\n@b: 1\n');
+    assert.equal(
+      renderText(result.output),
+      'Attaching 2 probes...\nhello 42\nhello 7\n\n\n@a: 2\n@b: 1\n',
+    );
     assert.equal(
       renderJson(result.output),
       '{"type": "attached_probes", "data": {"probes": 2}}\n' +
@@ -97,7 +120,9 @@ describe('runSession', needs('bpf'), () => {
 
   it('drops events after exit() until END, as bpftrace 0.17 does', async () => {
     const artifact = artifactOf({
-      programs: [program('BEGIN', 'raw_tracepoint', { kind: 'begin' }, body(send([30000]), send([0, 1])))],
+      programs: [
+        program('BEGIN', 'raw_tracepoint', { kind: 'begin' }, body(send([30000]), send([0, 1]))),
+      ],
       maps: [events],
       printf: [{ format: 'late %d\n', args: [{ type: int64, offset: 8 }], size: 16 }],
     });
@@ -140,17 +165,25 @@ describe('runSession', needs('bpf'), () => {
     const artifact = artifactOf({
       programs: [
         program('BEGIN', 'raw_tracepoint', { kind: 'begin' }, body(count('@a'))),
-        program('kprobe:vfs_read', 'kprobe', { kind: 'kprobe', func: 'vfs_read', offset: 0 }, body()),
+        program(
+          'kprobe:vfs_read',
+          'kprobe',
+          { kind: 'kprobe', func: 'vfs_read', offset: 0 },
+          body(),
+        ),
       ],
       maps: [events, userCount('@a')],
     });
     const records: string[] = [];
-    await assert.rejects(runSession(artifact, { onOutput: (r) => records.push(r.type) }), (e: unknown) => {
-      assert.ok(e instanceof AttachError);
-      assert.equal(e.probe, 'kprobe:vfs_read');
-      assert.match(e.message, /kprobes are not supported by this kernel/);
-      return true;
-    });
+    await assert.rejects(
+      runSession(artifact, { onOutput: (r) => records.push(r.type) }),
+      (e: unknown) => {
+        assert.ok(e instanceof AttachError);
+        assert.equal(e.probe, 'kprobe:vfs_read');
+        assert.match(e.message, /kprobes are not supported by this kernel/);
+        return true;
+      },
+    );
     assert.deepEqual(records, ['attached_probes']);
     assertNothingLeft(before, ['BEGIN', 'END', 'vfs_read']);
   });

@@ -45,12 +45,18 @@ export function commandLine(tool: 'bpftrace' | 'bpfq', c: DiffCase, workload: st
   const args: string[] = [...(c.options ?? [])];
   if (c.format) args.push('-f', c.format);
   const iterations = c.iterations ?? 50;
-  if (iterations > 0) args.push('-c', `${workload} ${iterations}${c.mode !== undefined ? ` ${c.mode}` : ''}`);
+  if (iterations > 0)
+    args.push('-c', `${workload} ${iterations}${c.mode !== undefined ? ` ${c.mode}` : ''}`);
   args.push('-e', c.program.replaceAll('WORKLOAD', workload), ...(c.params ?? []));
   return [tool === 'bpftrace' ? 'bpftrace' : bpfqBin, ...args];
 }
 
-export function runTool(tool: 'bpftrace' | 'bpfq', c: DiffCase, workload: string, timeoutMs = 60_000): Promise<ToolRun> {
+export function runTool(
+  tool: 'bpftrace' | 'bpfq',
+  c: DiffCase,
+  workload: string,
+  timeoutMs = 60_000,
+): Promise<ToolRun> {
   const [cmd, ...args] = commandLine(tool, c, workload);
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
@@ -66,7 +72,11 @@ export function runTool(tool: 'bpftrace' | 'bpfq', c: DiffCase, workload: string
     if (c.interruptAfterMs !== undefined) {
       // Wait for the probes to be attached before interrupting.
       const waitAttached = setInterval(() => {
-        if (stdout.includes('Attaching') || stdout.includes('attached_probes') || (c.options ?? []).includes('-q')) {
+        if (
+          stdout.includes('Attaching') ||
+          stdout.includes('attached_probes') ||
+          (c.options ?? []).includes('-q')
+        ) {
           clearInterval(waitAttached);
           timers.push(setTimeout(() => child.kill('SIGINT'), c.interruptAfterMs));
         }
@@ -87,7 +97,11 @@ export function runTool(tool: 'bpftrace' | 'bpfq', c: DiffCase, workload: string
 }
 
 /** Runs `jobs` with at most `limit` at a time, keeping the results in order. */
-export async function inParallel<T, R>(items: readonly T[], limit: number, job: (item: T) => Promise<R>): Promise<R[]> {
+export async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  job: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -17,13 +17,17 @@ import { formatLowBit } from '../../worker/attach/uprobe-pmu.js';
 import { breakpointType } from '../../worker/attach/watchpoint.js';
 import type { Artifact, ProgramArtifact } from '../../compiler/artifact.js';
 
-const headersPresent = existsSync('/usr/include/bpf/bpf.h') && existsSync('/usr/include/linux/perf_event.h');
+const headersPresent =
+  existsSync('/usr/include/bpf/bpf.h') && existsSync('/usr/include/linux/perf_event.h');
 
-describe('struct layouts match the C headers', { ...needs('cc'), ...(headersPresent ? {} : { skip: 'needs libbpf-dev headers' }) }, () => {
-  it('bpf_prog_load_opts, bpf_test_run_opts, bpf_map_create_opts, perf_event_attr', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bpfq-layout-'));
-    try {
-      const src = `#include <stdio.h>
+describe(
+  'struct layouts match the C headers',
+  { ...needs('cc'), ...(headersPresent ? {} : { skip: 'needs libbpf-dev headers' }) },
+  () => {
+    it('bpf_prog_load_opts, bpf_test_run_opts, bpf_map_create_opts, perf_event_attr', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bpfq-layout-'));
+      try {
+        const src = `#include <stdio.h>
 #include <stddef.h>
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
@@ -38,39 +42,40 @@ int main(void) {
   F(perf_event_attr, sig_data);
   return 0;
 }`;
-      writeFileSync(join(dir, 'l.c'), src);
-      execFileSync('cc', ['-o', join(dir, 'l'), join(dir, 'l.c')]);
-      const got = new Map(
-        execFileSync(join(dir, 'l'), { encoding: 'utf8' })
-          .trim()
-          .split('\n')
-          .map((l) => l.split('=') as [string, string]),
-      );
-      const want: [string, number][] = [
-        ['bpf_prog_load_opts.size', LAYOUT.progLoadOpts.size],
-        ['bpf_prog_load_opts.log_level', LAYOUT.progLoadOpts.log_level],
-        ['bpf_prog_load_opts.log_size', LAYOUT.progLoadOpts.log_size],
-        ['bpf_prog_load_opts.log_buf', LAYOUT.progLoadOpts.log_buf],
-        ['bpf_test_run_opts.size', LAYOUT.testRunOpts.size],
-        ['bpf_test_run_opts.retval', LAYOUT.testRunOpts.retval],
-        ['bpf_map_create_opts.size', LAYOUT.mapCreateOpts.size],
-        ['bpf_map_create_opts.map_flags', LAYOUT.mapCreateOpts.map_flags],
-        ['perf_event_attr.type', LAYOUT.perfEventAttr.type],
-        ['perf_event_attr.size', LAYOUT.perfEventAttr.size],
-        ['perf_event_attr.config', LAYOUT.perfEventAttr.config],
-        ['perf_event_attr.sample_period', LAYOUT.perfEventAttr.sample_period],
-        ['perf_event_attr.wakeup_events', LAYOUT.perfEventAttr.wakeup_events],
-        ['perf_event_attr.bp_type', LAYOUT.perfEventAttr.bp_type],
-        ['perf_event_attr.config1', LAYOUT.perfEventAttr.config1],
-        ['perf_event_attr.config2', LAYOUT.perfEventAttr.config2],
-        ['perf_event_attr.sig_data', LAYOUT.perfEventAttr.sig_data],
-      ];
-      for (const [name, value] of want) assert.equal(Number(got.get(name)), value, name);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+        writeFileSync(join(dir, 'l.c'), src);
+        execFileSync('cc', ['-o', join(dir, 'l'), join(dir, 'l.c')]);
+        const got = new Map(
+          execFileSync(join(dir, 'l'), { encoding: 'utf8' })
+            .trim()
+            .split('\n')
+            .map((l) => l.split('=') as [string, string]),
+        );
+        const want: [string, number][] = [
+          ['bpf_prog_load_opts.size', LAYOUT.progLoadOpts.size],
+          ['bpf_prog_load_opts.log_level', LAYOUT.progLoadOpts.log_level],
+          ['bpf_prog_load_opts.log_size', LAYOUT.progLoadOpts.log_size],
+          ['bpf_prog_load_opts.log_buf', LAYOUT.progLoadOpts.log_buf],
+          ['bpf_test_run_opts.size', LAYOUT.testRunOpts.size],
+          ['bpf_test_run_opts.retval', LAYOUT.testRunOpts.retval],
+          ['bpf_map_create_opts.size', LAYOUT.mapCreateOpts.size],
+          ['bpf_map_create_opts.map_flags', LAYOUT.mapCreateOpts.map_flags],
+          ['perf_event_attr.type', LAYOUT.perfEventAttr.type],
+          ['perf_event_attr.size', LAYOUT.perfEventAttr.size],
+          ['perf_event_attr.config', LAYOUT.perfEventAttr.config],
+          ['perf_event_attr.sample_period', LAYOUT.perfEventAttr.sample_period],
+          ['perf_event_attr.wakeup_events', LAYOUT.perfEventAttr.wakeup_events],
+          ['perf_event_attr.bp_type', LAYOUT.perfEventAttr.bp_type],
+          ['perf_event_attr.config1', LAYOUT.perfEventAttr.config1],
+          ['perf_event_attr.config2', LAYOUT.perfEventAttr.config2],
+          ['perf_event_attr.sig_data', LAYOUT.perfEventAttr.sig_data],
+        ];
+        for (const [name, value] of want) assert.equal(Number(got.get(name)), value, name);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
 
 describe('perf_event_attr encoding', () => {
   it('writes type, size, config, period, flags and the breakpoint fields', () => {
@@ -166,6 +171,11 @@ describe('verifier rejections', () => {
     };
     const artifact = { source: { name: 'stdin', text: 'BEGIN {\n  @x = 1;\n}' } } as Artifact;
     const lines = explainRejection(artifact, program, log, (_b, slot) => `insn ${slot}`);
-    assert.deepEqual(lines, ['  at instruction 1: insn 1', '  from stdin:2:3', '    @x = 1;', '    ~~~~~']);
+    assert.deepEqual(lines, [
+      '  at instruction 1: insn 1',
+      '  from stdin:2:3',
+      '    @x = 1;',
+      '    ~~~~~',
+    ]);
   });
 });

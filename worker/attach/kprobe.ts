@@ -6,7 +6,10 @@ import type { AttachTarget } from '../../compiler/artifact.js';
 import { NotSupportedError } from '../libbpf/errors.js';
 
 const KPROBE_PMU = '/sys/bus/event_source/devices/kprobe/type';
-const KPROBE_EVENTS = ['/sys/kernel/tracing/kprobe_events', '/sys/kernel/debug/tracing/kprobe_events'];
+const KPROBE_EVENTS = [
+  '/sys/kernel/tracing/kprobe_events',
+  '/sys/kernel/debug/tracing/kprobe_events',
+];
 
 export function kernelSupportsKprobes(): boolean {
   return existsSync(KPROBE_PMU) || KPROBE_EVENTS.some((p) => existsSync(p));
@@ -14,7 +17,10 @@ export function kernelSupportsKprobes(): boolean {
 
 export function needsKprobes(target: AttachTarget): boolean {
   return (
-    target.kind === 'kprobe' || target.kind === 'kretprobe' || target.kind === 'kfunc' || target.kind === 'kretfunc'
+    target.kind === 'kprobe' ||
+    target.kind === 'kretprobe' ||
+    target.kind === 'kfunc' ||
+    target.kind === 'kretfunc'
   );
 }
 
@@ -26,5 +32,7 @@ export function checkKprobeSupport(probe: string, target: AttachTarget): void {
   }
   // kfunc/kretfunc would also need BTF-typed TRACING programs loaded with attach_btf_id, and
   // kprobes with a PMU; neither is implemented by this runtime yet.
-  throw new NotSupportedError(`${target.kind} probes are not supported by bpfq's runtime yet: ${probe}`);
+  throw new NotSupportedError(
+    `${target.kind} probes are not supported by bpfq's runtime yet: ${probe}`,
+  );
 }

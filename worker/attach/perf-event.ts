@@ -32,7 +32,11 @@ export function attachPerfEvent(prog: AttachableProgram, target: PerfTarget): At
       fd = perfEventOpen(attr, -1, cpu, `${prog.name} on cpu ${cpu}`);
     } catch (e) {
       // No PMU (VMs, containers): the kernel says ENOENT or EOPNOTSUPP for hardware events.
-      if (target.type === PERF_TYPE.HARDWARE && e instanceof BpfError && [2, 95, 19].includes(e.errno)) {
+      if (
+        target.type === PERF_TYPE.HARDWARE &&
+        e instanceof BpfError &&
+        [2, 95, 19].includes(e.errno)
+      ) {
         throw new NotSupportedError(
           `hardware perf events are not available on this machine (no PMU): ${prog.name}`,
         );
@@ -51,6 +55,9 @@ export function attachPerfEvent(prog: AttachableProgram, target: PerfTarget): At
   return perfAttachment(
     prog.name,
     fds,
-    fds.map((fd, i) => `perf_event type ${target.type} config ${target.config}: fd ${fd} on cpu ${cpus[i]}`),
+    fds.map(
+      (fd, i) =>
+        `perf_event type ${target.type} config ${target.config}: fd ${fd} on cpu ${cpus[i]}`,
+    ),
   );
 }

@@ -25,7 +25,11 @@ export function tracepointId(category: string, event: string): number {
   }
 }
 
-export function attachTracepoint(prog: AttachableProgram, category: string, event: string): Attachment {
+export function attachTracepoint(
+  prog: AttachableProgram,
+  category: string,
+  event: string,
+): Attachment {
   const id = tracepointId(category, event);
   const attr = encodePerfEventAttr({
     type: PERF_TYPE.TRACEPOINT,

@@ -72,7 +72,9 @@ export function openUprobe(progFd: number, spec: UprobeSpec): number {
   const ref = spec.refCtrOffset ?? 0n;
   if (ref !== 0n) {
     if (p.refCtrShift === undefined) {
-      throw new NotSupportedError(`USDT semaphores need uprobe ref_ctr_offset support: ${spec.what}`);
+      throw new NotSupportedError(
+        `USDT semaphores need uprobe ref_ctr_offset support: ${spec.what}`,
+      );
     }
     config |= ref << BigInt(p.refCtrShift);
   }

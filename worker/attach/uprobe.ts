@@ -8,7 +8,11 @@ import { openUprobe } from './uprobe-pmu.js';
 
 type UprobeTarget = Extract<AttachTarget, { kind: 'uprobe' | 'uretprobe' }>;
 
-export function attachUprobe(prog: AttachableProgram, target: UprobeTarget, _ctx: AttachContext): Attachment {
+export function attachUprobe(
+  prog: AttachableProgram,
+  target: UprobeTarget,
+  _ctx: AttachContext,
+): Attachment {
   const offset = BigInt(target.fileOffset);
   const fd = openUprobe(prog.fd, {
     path: target.path,
@@ -17,7 +21,9 @@ export function attachUprobe(prog: AttachableProgram, target: UprobeTarget, _ctx
     pid: -1,
     what: prog.name,
   });
-  return perfAttachment(prog.name, [fd], [
-    `${target.kind} ${target.path}+0x${offset.toString(16)}: fd ${fd}`,
-  ]);
+  return perfAttachment(
+    prog.name,
+    [fd],
+    [`${target.kind} ${target.path}+0x${offset.toString(16)}: fd ${fd}`],
+  );
 }

@@ -8,7 +8,11 @@ import { openUprobe } from './uprobe-pmu.js';
 
 type UsdtTarget = Extract<AttachTarget, { kind: 'usdt' }>;
 
-export function attachUsdt(prog: AttachableProgram, target: UsdtTarget, ctx: AttachContext): Attachment {
+export function attachUsdt(
+  prog: AttachableProgram,
+  target: UsdtTarget,
+  ctx: AttachContext,
+): Attachment {
   const offset = BigInt(target.fileOffset);
   const sem = BigInt(target.semaphoreOffset);
   const fd = openUprobe(prog.fd, {
@@ -19,8 +23,12 @@ export function attachUsdt(prog: AttachableProgram, target: UsdtTarget, ctx: Att
     pid: ctx.pid ?? -1,
     what: prog.name,
   });
-  return perfAttachment(prog.name, [fd], [
-    `usdt ${target.provider}:${target.name} ${target.path}+0x${offset.toString(16)}` +
-      `${sem !== 0n ? ` semaphore 0x${sem.toString(16)}` : ''}: fd ${fd}`,
-  ]);
+  return perfAttachment(
+    prog.name,
+    [fd],
+    [
+      `usdt ${target.provider}:${target.name} ${target.path}+0x${offset.toString(16)}` +
+        `${sem !== 0n ? ` semaphore 0x${sem.toString(16)}` : ''}: fd ${fd}`,
+    ],
+  );
 }

@@ -37,7 +37,10 @@ export function attachWatchpoint(
     sample: 1n,
     wakeupEvents: 1,
   });
-  const places = ctx.pid !== undefined ? [{ pid: ctx.pid, cpu: -1 }] : onlineCpus().map((cpu) => ({ pid: -1, cpu }));
+  const places =
+    ctx.pid !== undefined
+      ? [{ pid: ctx.pid, cpu: -1 }]
+      : onlineCpus().map((cpu) => ({ pid: -1, cpu }));
   const fds = openAll(places, ({ pid, cpu }) => {
     const fd = perfEventOpen(attr, pid, cpu, prog.name);
     try {
@@ -49,5 +52,9 @@ export function attachWatchpoint(
     }
     return fd;
   });
-  return perfAttachment(prog.name, fds, fds.map((fd) => `breakpoint ${target.address}/${target.length} ${target.mode}: fd ${fd}`));
+  return perfAttachment(
+    prog.name,
+    fds,
+    fds.map((fd) => `breakpoint ${target.address}/${target.length} ${target.mode}: fd ${fd}`),
+  );
 }

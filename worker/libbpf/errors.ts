@@ -40,7 +40,9 @@ export class BpfError extends Error {
     readonly errno: number,
     detail?: string,
   ) {
-    super(`${call}: ${detail !== undefined ? `${detail}: ` : ''}${errnoMessage(errno)} (${-errno})`);
+    super(
+      `${call}: ${detail !== undefined ? `${detail}: ` : ''}${errnoMessage(errno)} (${-errno})`,
+    );
     this.name = 'BpfError';
   }
 

@@ -28,7 +28,9 @@ export class EventReader {
     private readonly registered: Pointer[],
   ) {
     this.epfd =
-      kind === 'perf' ? libBpf().perf_buffer__epoll_fd(handle) : libBpf().ring_buffer__epoll_fd(handle);
+      kind === 'perf'
+        ? libBpf().perf_buffer__epoll_fd(handle)
+        : libBpf().ring_buffer__epoll_fd(handle);
   }
 
   static open(mapFd: number, kind: 'perf' | 'ring', options: EventReaderOptions): EventReader {

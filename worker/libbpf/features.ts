@@ -74,7 +74,8 @@ export function kernelFeatures(): KernelFeatures {
     btf: existsSync('/sys/kernel/btf/vmlinux'),
     uprobeRefcount: existsSync('/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset'),
     kprobeAttach:
-      existsSync('/sys/bus/event_source/devices/kprobe/type') || existsSync('/sys/kernel/tracing/kprobe_events'),
+      existsSync('/sys/bus/event_source/devices/kprobe/type') ||
+      existsSync('/sys/kernel/tracing/kprobe_events'),
     mapTypes: [
       ['hash', map(BPF_MAP_TYPE.HASH)],
       ['percpu hash', map(BPF_MAP_TYPE.PERCPU_HASH)],

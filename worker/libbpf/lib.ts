@@ -55,7 +55,12 @@ export interface LibBpf {
   perf_buffer__epoll_fd(pb: Pointer): number;
   perf_buffer__poll(pb: Pointer, timeoutMs: number): number;
   perf_buffer__consume(pb: Pointer): number;
-  ring_buffer__new(mapFd: number, sample: Pointer, ctx: Pointer | null, opts: Bytes): Pointer | null;
+  ring_buffer__new(
+    mapFd: number,
+    sample: Pointer,
+    ctx: Pointer | null,
+    opts: Bytes,
+  ): Pointer | null;
   ring_buffer__free(rb: Pointer): void;
   ring_buffer__epoll_fd(rb: Pointer): number;
   ring_buffer__poll(rb: Pointer, timeoutMs: number): number;
@@ -69,7 +74,12 @@ export interface LibC {
   ioctl(fd: number, request: number, arg: number): number;
   close(fd: number): number;
   /** Async epoll_wait on libuv's thread pool, so waiting never blocks the event loop. */
-  epollWaitAsync(epfd: number, events: Buffer, maxEvents: number, timeoutMs: number): Promise<number>;
+  epollWaitAsync(
+    epfd: number,
+    events: Buffer,
+    maxEvents: number,
+    timeoutMs: number,
+  ): Promise<number>;
   errno(): number;
 }
 
@@ -160,7 +170,19 @@ export function libC(): LibC {
   libc = {
     perfEventOpen: (attr, pid, cpu, groupFd, flags) =>
       Number(
-        syscall(SYS_perf_event_open, 'void *', attr, 'int', pid, 'int', cpu, 'int', groupFd, 'unsigned long', flags),
+        syscall(
+          SYS_perf_event_open,
+          'void *',
+          attr,
+          'int',
+          pid,
+          'int',
+          cpu,
+          'int',
+          groupFd,
+          'unsigned long',
+          flags,
+        ),
       ),
     ioctl: (fd, request, arg) => ioctl(fd, request, 'int', arg) as number,
     close: (fd) => close(fd) as number,

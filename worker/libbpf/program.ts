@@ -55,7 +55,11 @@ function logText(buf: Buffer): string {
  * Loads a program: first without a log (fast, and what succeeds nearly always), then on
  * failure again with a log buffer that grows until the kernel's whole log fits.
  */
-export function loadProgram(progType: number, insns: Buffer, options: LoadOptions = {}): LoadedProgram {
+export function loadProgram(
+  progType: number,
+  insns: Buffer,
+  options: LoadOptions = {},
+): LoadedProgram {
   const lib = libBpf();
   const name = options.name !== undefined ? kernelObjectName(options.name) : null;
   const license = options.license ?? 'GPL';
@@ -74,7 +78,14 @@ export function loadProgram(progType: number, insns: Buffer, options: LoadOption
   let size = options.logSize ?? 1 << 16;
   for (;;) {
     const logBuf = Buffer.alloc(size);
-    const fd = lib.bpf_prog_load(progType, name, license, insns, count, loadOpts(logBuf, options.wantLog ? 2 : 1));
+    const fd = lib.bpf_prog_load(
+      progType,
+      name,
+      license,
+      insns,
+      count,
+      loadOpts(logBuf, options.wantLog ? 2 : 1),
+    );
     const log = logText(logBuf);
     if (fd >= 0) return { fd, log };
     if (fd === -ENOSPC && size < MAX_LOG_SIZE) {

@@ -3,7 +3,9 @@
 import { decode, formatInsn, slotCount } from '../../compiler/bpf/index.js';
 import type { DisassembleSlot } from './explain-rejection.js';
 
-export function makeSlotDisassembler(mapRelocations: readonly { insn: number; map: string }[]): DisassembleSlot {
+export function makeSlotDisassembler(
+  mapRelocations: readonly { insn: number; map: string }[],
+): DisassembleSlot {
   return (insns, wanted) => {
     let slot = 0;
     for (const i of decode(insns, mapRelocations)) {

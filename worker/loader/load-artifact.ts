@@ -39,7 +39,12 @@ export function patchMapFd(insns: Buffer, slot: number, fd: number): void {
 /** A program's kernel name: `bpftool prog` shows it; the kernel keeps 15 characters. */
 function programName(p: ProgramArtifact): string {
   const kind = p.attach.kind;
-  const base = p.name.split(':').slice(1).filter((s) => s !== '').pop() ?? kind;
+  const base =
+    p.name
+      .split(':')
+      .slice(1)
+      .filter((s) => s !== '')
+      .pop() ?? kind;
   return kind === 'begin' ? 'BEGIN' : kind === 'end' ? 'END' : base;
 }
 
@@ -65,13 +70,17 @@ export class LoadedArtifact {
   }
 }
 
-export function loadArtifact(artifact: Artifact, options: LoadArtifactOptions = {}): LoadedArtifact {
+export function loadArtifact(
+  artifact: Artifact,
+  options: LoadArtifactOptions = {},
+): LoadedArtifact {
   const maps = new Map<string, { artifact: MapArtifact; map: BpfMap }>();
   const programs: LoadedProgram[] = [];
   const loaded = new LoadedArtifact(artifact, maps, programs);
   try {
     for (const m of artifact.maps) {
-      const maxEntries = m.type === 'perf_event_array' && m.maxEntries === 0 ? possibleCpus() : m.maxEntries;
+      const maxEntries =
+        m.type === 'perf_event_array' && m.maxEntries === 0 ? possibleCpus() : m.maxEntries;
       const map = BpfMap.create({
         type: m.type,
         name: m.kernelName,
@@ -97,12 +106,17 @@ export function loadArtifact(artifact: Artifact, options: LoadArtifactOptions = 
         programs.push({ artifact: p, fd, log });
       } catch (e) {
         if (e instanceof VerifierError) {
-          throw new VerifierError(p.name, e.errno, e.log, explainRejection(
-            artifact,
-            p,
+          throw new VerifierError(
+            p.name,
+            e.errno,
             e.log,
-            options.disassemble ?? makeSlotDisassembler(p.mapRelocations),
-          ));
+            explainRejection(
+              artifact,
+              p,
+              e.log,
+              options.disassemble ?? makeSlotDisassembler(p.mapRelocations),
+            ),
+          );
         }
         throw e;
       }

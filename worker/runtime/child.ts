@@ -16,7 +16,10 @@ export function commandArgv(command: string): string[] {
   return argv;
 }
 
-export function resolveCommand(name: string, path = process.env['PATH'] ?? '/usr/bin:/bin'): string | undefined {
+export function resolveCommand(
+  name: string,
+  path = process.env['PATH'] ?? '/usr/bin:/bin',
+): string | undefined {
   const executable = (p: string): boolean => {
     try {
       accessSync(p, constants.X_OK);
@@ -48,17 +51,30 @@ export interface SpawnedChild extends SessionChild {
 export async function spawnStoppedChild(command: string): Promise<SpawnedChild> {
   const [name, ...rest] = commandArgv(command);
   const path = resolveCommand(name!);
-  if (path === undefined) throw new ChildError(`Failed to fork child: path '${name}' does not exist or is not executable`);
-  const child = spawn('/bin/sh', ['-c', 'read -r _ <&3 || exit 127; exec "$0" "$@" 3<&-', path, ...rest], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-  });
+  if (path === undefined)
+    throw new ChildError(
+      `Failed to fork child: path '${name}' does not exist or is not executable`,
+    );
+  const child = spawn(
+    '/bin/sh',
+    ['-c', 'read -r _ <&3 || exit 127; exec "$0" "$@" 3<&-', path, ...rest],
+    {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    },
+  );
   const pid = child.pid;
   const gate = child.stdio[3];
-  if (pid === undefined || !gate || !('write' in gate)) throw new ChildError(`Failed to spawn child: ${command}`);
+  if (pid === undefined || !gate || !('write' in gate))
+    throw new ChildError(`Failed to spawn child: ${command}`);
   let status: number | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
-      status = code ?? 128 + (signal ? (({ SIGTERM: 15, SIGKILL: 9, SIGINT: 2 }) as Record<string, number>)[signal] ?? 0 : 0);
+      status =
+        code ??
+        128 +
+          (signal
+            ? (({ SIGTERM: 15, SIGKILL: 9, SIGINT: 2 } as Record<string, number>)[signal] ?? 0)
+            : 0);
       resolve();
     });
   });

@@ -19,7 +19,11 @@ function stackMapFor(artifact: Artifact, stack: StackRef): MapArtifact | undefin
 }
 
 /** Instruction pointers of a stack id, innermost first; undefined when the id is gone. */
-export function readStack(loaded: LoadedArtifact, stack: StackRef, stackId: number): bigint[] | undefined {
+export function readStack(
+  loaded: LoadedArtifact,
+  stack: StackRef,
+  stackId: number,
+): bigint[] | undefined {
   if (stackId < 0) return undefined;
   const spec = stackMapFor(loaded.artifact, stack);
   const map = spec ? loaded.map(spec.name) : undefined;

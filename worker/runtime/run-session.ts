@@ -63,7 +63,10 @@ function isAlive(pid: number): boolean {
  * only after that. Waits a little for the exec, then snapshots the process, so its stacks
  * and usym() still resolve if it exits before its events are read.
  */
-async function rememberAfterExec(live: ReturnType<typeof liveSymbolizer>, pid: number): Promise<void> {
+async function rememberAfterExec(
+  live: ReturnType<typeof liveSymbolizer>,
+  pid: number,
+): Promise<void> {
   let shell: string | undefined;
   try {
     shell = readlinkSync(`/proc/${pid}/exe`);
@@ -83,7 +86,10 @@ async function rememberAfterExec(live: ReturnType<typeof liveSymbolizer>, pid: n
   live.rememberProcess(pid);
 }
 
-export async function runSession(artifact: Artifact, options: SessionOptions = {}): Promise<SessionResult> {
+export async function runSession(
+  artifact: Artifact,
+  options: SessionOptions = {},
+): Promise<SessionResult> {
   const started = Date.now();
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const keep = options.keepRecords ?? true;
@@ -257,7 +263,9 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
     const attachCtx = target !== undefined ? { pid: target, onLog: log } : { onLog: log };
     for (const p of attachOrder(loaded.programs)) {
       attachments.push(attachOne(p, attachCtx));
-      if (options.verbose) for (const d of attachments[attachments.length - 1]!.details) log(`${p.artifact.name}: ${d}`);
+      if (options.verbose)
+        for (const d of attachments[attachments.length - 1]!.details)
+          log(`${p.artifact.name}: ${d}`);
     }
 
     // Stop conditions other than exit(): each wakes the poll loop.
@@ -288,10 +296,11 @@ export async function runSession(artifact: Artifact, options: SessionOptions = {
       // The poll loop: bpftrace checks the traced process after each poll.
       while (end === undefined) {
         if (reader) await reader.poll(pollMs);
-        else await new Promise<void>((resolve) => {
-          wake = resolve;
-          timers.push(setTimeout(resolve, pollMs));
-        });
+        else
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            timers.push(setTimeout(resolve, pollMs));
+          });
         wake = undefined;
         rememberTraced();
         if (printMapsRequested) {
@@ -356,17 +365,29 @@ export function attachOrder(programs: readonly LoadedProgram[]): LoadedProgram[]
         return false;
     }
   };
-  const attached = programs.filter((p) => p.artifact.attach.kind !== 'begin' && p.artifact.attach.kind !== 'end');
-  return [...attached.filter(runsNewestFirst).reverse(), ...attached.filter((p) => !runsNewestFirst(p))];
+  const attached = programs.filter(
+    (p) => p.artifact.attach.kind !== 'begin' && p.artifact.attach.kind !== 'end',
+  );
+  return [
+    ...attached.filter(runsNewestFirst).reverse(),
+    ...attached.filter((p) => !runsNewestFirst(p)),
+  ];
 }
 
-function attachOne(p: LoadedProgram, ctx: { pid?: number; onLog: (line: string) => void }): Attachment {
+function attachOne(
+  p: LoadedProgram,
+  ctx: { pid?: number; onLog: (line: string) => void },
+): Attachment {
   try {
     return attachProgram({ name: p.artifact.name, fd: p.fd, attach: p.artifact.attach }, ctx);
   } catch (e) {
     if (e instanceof AttachError) throw e;
     const reason =
-      e instanceof BpfError || e instanceof NotSupportedError ? e.message : e instanceof Error ? e.message : String(e);
+      e instanceof BpfError || e instanceof NotSupportedError
+        ? e.message
+        : e instanceof Error
+          ? e.message
+          : String(e);
     throw new AttachError(p.artifact.name, reason, e);
   }
 }
