@@ -374,7 +374,8 @@ class Checker {
           else if (!isIntLike(o)) this.report('unaryInvalid', opSpan, e.op, typeStr(o));
           return t;
         }
-        if (!isIntLike(o)) this.report('unaryInvalid', opSpan, e.op, typeStr(o));
+        // 0.17 takes -, ! and ~ on integers only, not on pointers.
+        if (o.kind !== 'int') this.report('unaryInvalid', opSpan, e.op, typeStr(o));
         return t;
       }
       case 'incdec': {

@@ -175,8 +175,13 @@ class ProbeResolver {
   }
 
   private resolve(ap: AttachPoint, index: number): ProbeTarget[] {
-    if (ap.text === '') this.fail('emptyAttachPoint', ap.span);
-    const parts = ap.text.split(':');
+    // Positional parameters may name parts of an attach point (`uprobe:$1:readline`).
+    const text = ap.text.replace(
+      /\$(\d+)/g,
+      (_, n: string) => this.options.params?.[Number(n) - 1] ?? '',
+    );
+    if (text === '') this.fail('emptyAttachPoint', ap.span);
+    const parts = text.split(':');
     const head = parts[0] ?? '';
     const provider = ALIASES[head];
     if (!provider) this.fail('invalidProbeType', ap.span, head);

@@ -136,6 +136,16 @@ describe('resolve probes', () => {
     assert.equal(targets('usdt:/tmp/libc:*').length, 1);
   });
 
+  it('substitutes positional parameters in attach points', () => {
+    const p = ok('uprobe:$1:readline, tracepoint:syscalls:$2 { }', {
+      params: ['/bin/bash', 'sys_enter_read'],
+    });
+    assert.deepEqual(
+      p.probes[0]?.targets.map((t) => t.name),
+      ['uprobe:/bin/bash:readline', 'tracepoint:syscalls:sys_enter_read'],
+    );
+  });
+
   it('makes one target per attach point of a block, in order', () => {
     const p = ok('BEGIN, i:s:1, t:syscalls:sys_enter_read { }').probes[0];
     assert.deepEqual(
