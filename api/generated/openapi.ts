@@ -84,7 +84,8 @@ export interface paths {
      * @description Events `status` (a status change), `attached` (every probe is attached: tracing has
      *     begun), `printf` (output text as it arrives), `lost`
      *     (output dropped because the job printed faster than it could be stored) and
-     *     `result` (the result is stored; the stream then ends). A client that connects late, or
+     *     `result` (the result is stored; it carries the result itself when at most 1 MiB, and
+     *     its URL), then a final `status`, after which the stream ends. A client that connects late, or
      *     reconnects with `Last-Event-ID`, first receives what it missed. Each event's `data` is
      *     JSON (see `JobEvent*` schemas).
      */
@@ -473,6 +474,10 @@ export interface components {
       status: components['schemas']['JobStatus'];
       truncated: boolean;
       interrupted: boolean;
+      /** @description The result's URL. */
+      href: string;
+      /** @description The result itself (as GET href answers), when it is at most 1 MiB. */
+      result?: components['schemas']['JobResult'];
     };
   };
   responses: {

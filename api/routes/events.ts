@@ -5,10 +5,15 @@ import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { readEvents, waitEvents, type StoredEvent } from '../../service/job-events.js';
 import { isTerminal, type JobStatus } from '../../service/job.js';
+import { readResult } from '../../service/result.js';
 import { principal, requireScope } from '../auth.js';
+import { jobLocation } from '../job-view.js';
 import type { ApiContext } from '../context.js';
 import { notFound } from '../problem.js';
 import { idParam } from '../validate.js';
+
+/** A `result` event embeds the result JSON up to this size; larger ones only link to it. */
+const INLINE_RESULT_BYTES = 1024 * 1024;
 
 function isEnd(e: StoredEvent): boolean {
   return e.event === 'status' && isTerminal((e.data as { status: JobStatus }).status);
@@ -32,13 +37,26 @@ export function eventsRouter(ctx: ApiContext): Router {
       'X-Accel-Buffering': 'no',
     });
     res.write('retry: 2000\n\n');
-    const send = (e: StoredEvent): void => {
-      res.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+    const send = async (e: StoredEvent): Promise<void> => {
+      let data = e.data;
+      if (e.event === 'result') {
+        // The final event carries the result itself when it is small enough for one event.
+        const href = `${jobLocation(id)}/result`;
+        const json = await readResult(ctx.redis, ctx.keys, id, 'json').catch(() => undefined);
+        data = {
+          ...(e.data as object),
+          href,
+          ...(json !== undefined && json.length <= INLINE_RESULT_BYTES
+            ? { result: JSON.parse(json) as unknown }
+            : {}),
+        };
+      }
+      res.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(data)}\n\n`);
       last = e.id;
     };
 
     for (const e of backlog) {
-      send(e);
+      await send(e);
       if (isEnd(e)) {
         res.end();
         return;
@@ -48,7 +66,7 @@ export function eventsRouter(ctx: ApiContext): Router {
     const now = await ctx.jobs.get(id);
     if (now !== undefined && isTerminal(now.status)) {
       const tail = await readEvents(ctx.redis, ctx.keys, id, last);
-      for (const e of tail) send(e);
+      for (const e of tail) await send(e);
       if (!tail.some(isEnd)) {
         res.write(
           `event: status\ndata: ${JSON.stringify({ status: now.status, at: now.finishedAt ?? now.createdAt })}\n\n`,
@@ -83,7 +101,7 @@ export function eventsRouter(ctx: ApiContext): Router {
           Math.min(ctx.limits.sseKeepAliveMs, 5000),
         );
         for (const e of events) {
-          send(e);
+          await send(e);
           quietSince = Date.now();
           if (isEnd(e)) {
             closed = true;

@@ -150,6 +150,14 @@ describe('worker flow', needs('redis-server'), () => {
       ['one\n', 'two\n', 'three\n'],
     );
 
+    // The result event carries the result itself (small results) and its URL.
+    const resultEvent = live.events.find((e) => e.event === 'result')?.data as {
+      href: string;
+      result?: unknown;
+    };
+    assert.equal(resultEvent.href, `/v1/jobs/${created.id}/result`);
+    assert.deepEqual(resultEvent.result, json.body);
+
     // A late client gets the backlog; one resuming with Last-Event-ID gets only what followed.
     const late = readSse(`${base}/v1/jobs/${created.id}/events`, token);
     await late.done;
