@@ -36,6 +36,8 @@ export class Emitter {
   scratchUsed = 0;
   /** Holds the scratch buffer's address once any object lives there (set up in the prologue). */
   readonly scratchBase: Reg;
+  /** The prologue's `scratchBase += region offset`, patched when regions are laid out. */
+  scratchRegion?: Instruction;
 
   constructor() {
     this.scratchBase = this.reg();

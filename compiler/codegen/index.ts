@@ -1,9 +1,10 @@
 // Code generation: a checked program to an Artifact. One BPF program per expanded attach
 // target (bpftrace 0.17), each lowered on virtual registers, register-allocated, encoded.
 import { ARTIFACT_VERSION, type Artifact, type ProgramArtifact } from '../artifact.js';
-import { encode, EncodeError, slotCount, type Item } from '../bpf/index.js';
+import { alu, encode, EncodeError, slotCount, type Item } from '../bpf/index.js';
+import { assert } from '../debug.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { CheckedProgram } from '../front/ast.js';
+import type { CheckedProgram, Probe, ProbeTarget } from '../front/ast.js';
 import type { CompilerHost } from '../host.js';
 import { sizeOf } from '../types.js';
 import { StackExhausted } from './emitter.js';
@@ -28,6 +29,35 @@ export interface CodegenResult {
   listings: Item[][];
 }
 
+function toDiagnostic(err: unknown, probe: Probe): Diagnostic {
+  if (err instanceof CodegenError) return codegenDiagnostic('unsupported', err.span, err.message);
+  if (err instanceof StackExhausted) return codegenDiagnostic('stackExhausted', probe.span);
+  throw err;
+}
+
+/**
+ * Where each program's objects live in the per-CPU scratch buffer. Each program gets a region
+ * of its own, so a program that runs nested inside another on the same CPU (a raw tracepoint
+ * or fentry program firing inside a helper) cannot overwrite its data; when the regions would
+ * not fit in one per-CPU value (the kernel's limit is 32 KiB), all programs share offset 0.
+ */
+export function scratchLayout(needs: readonly number[]): { offsets: number[]; size: number } {
+  const total = needs.reduce((n, x) => n + x, 0);
+  if (total <= SCRATCH_VALUE_MAX) {
+    let at = 0;
+    const offsets = needs.map((n) => {
+      const here = at;
+      at += n;
+      return here;
+    });
+    return { offsets, size: total };
+  }
+  return { offsets: needs.map(() => 0), size: Math.max(0, ...needs) };
+}
+
+/** Largest per-CPU map value the kernel allocates (PCPU_MIN_UNIT_SIZE). */
+export const SCRATCH_VALUE_MAX = 32768;
+
 export function runCodegen(
   program: CheckedProgram,
   host: CompilerHost,
@@ -38,8 +68,10 @@ export function runCodegen(
   const probeNames: string[] = [];
   const programs: ProgramArtifact[] = [];
   const listings: Item[][] = [];
-  let scratchSize = 0;
 
+  // Lower every program first: the scratch buffer's layout depends on all of them.
+  const lowered: { probe: Probe; target: ProbeTarget; lowering: ProbeLowering; items: Item[] }[] =
+    [];
   for (const probe of program.probes) {
     probe.targets.forEach((target, targetIndex) => {
       const probeIndex = probeNames.push(target.name) - 1;
@@ -54,45 +86,57 @@ export function runCodegen(
         cpid: options.cpid ?? 0,
       });
       try {
-        const items = runPeephole(lowering.run());
-        const e = lowering.e;
-        const { items: allocated } = allocateRegisters(items, { spillSlot: () => e.spillSlot() });
-        const slots = allocated.reduce((n, item) => n + slotCount(item), 0);
-        if (slots > MAX_INSNS) {
-          diagnostics.push(codegenDiagnostic('programTooLarge', probe.span, slots, MAX_INSNS));
-          return;
-        }
-        let encoded;
-        try {
-          encoded = encode(allocated);
-        } catch (err) {
-          // The only encoding failure valid code can hit: a jump further than 32767 slots.
-          if (err instanceof EncodeError && /out of range/.test(err.message)) {
-            diagnostics.push(codegenDiagnostic('jumpTooFar', probe.span, slots));
-            return;
-          }
-          throw err;
-        }
-        scratchSize = Math.max(scratchSize, e.scratchUsed);
-        listings.push(allocated);
-        programs.push({
-          name: target.name,
-          progType: target.progType,
-          attach: target.attach,
-          insns: Buffer.from(encoded.bytes).toString('base64'),
-          mapRelocations: encoded.mapRelocations,
-          sourceMap: encoded.sourceMap,
-          spans: e.spans,
-        });
+        lowered.push({ probe, target, lowering, items: runPeephole(lowering.run()) });
       } catch (err) {
-        if (err instanceof CodegenError)
-          diagnostics.push(codegenDiagnostic('unsupported', err.span, err.message));
-        else if (err instanceof StackExhausted)
-          diagnostics.push(codegenDiagnostic('stackExhausted', probe.span));
-        else throw err;
+        diagnostics.push(toDiagnostic(err, probe));
       }
     });
   }
+  if (diagnostics.length > 0) return { diagnostics, listings };
+
+  const { offsets, size: scratchSize } = scratchLayout(
+    lowered.map((l) => l.lowering.e.scratchUsed),
+  );
+  lowered.forEach(({ probe, target, lowering, items }, k) => {
+    const e = lowering.e;
+    const region = e.scratchRegion;
+    if (region !== undefined) {
+      const at = items.indexOf(region);
+      assert(at >= 0, 'scratch prologue lost');
+      items[at] = alu.add.imm(region.dst, offsets[k] ?? 0);
+    }
+    try {
+      const { items: allocated } = allocateRegisters(items, { spillSlot: () => e.spillSlot() });
+      const slots = allocated.reduce((n, item) => n + slotCount(item), 0);
+      if (slots > MAX_INSNS) {
+        diagnostics.push(codegenDiagnostic('programTooLarge', probe.span, slots, MAX_INSNS));
+        return;
+      }
+      let encoded;
+      try {
+        encoded = encode(allocated);
+      } catch (err) {
+        // The only encoding failure valid code can hit: a jump further than 32767 slots.
+        if (err instanceof EncodeError && /out of range/.test(err.message)) {
+          diagnostics.push(codegenDiagnostic('jumpTooFar', probe.span, slots));
+          return;
+        }
+        throw err;
+      }
+      listings.push(allocated);
+      programs.push({
+        name: target.name,
+        progType: target.progType,
+        attach: target.attach,
+        insns: Buffer.from(encoded.bytes).toString('base64'),
+        mapRelocations: encoded.mapRelocations,
+        sourceMap: encoded.sourceMap,
+        spans: e.spans,
+      });
+    } catch (err) {
+      diagnostics.push(toDiagnostic(err, probe));
+    }
+  });
   if (diagnostics.length > 0) return { diagnostics, listings };
 
   const maps = [...resources.maps];

@@ -76,6 +76,10 @@ export class ProbeLowering extends CallLowering {
       jmp.jeq.imm(R0, 0, this.exitLabel),
       alu.mov.reg(e.scratchBase, R0),
     );
+    // This program's region of the buffer; code generation patches the offset once every
+    // program's needs are known (see runCodegen).
+    e.scratchRegion = alu.add.imm(e.scratchBase, 0);
+    e.items.push(e.scratchRegion);
     for (const item of saved) e.items.push(item);
     return e.items;
   }

@@ -5,6 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from '../../../compiler/compile.js';
+import { scratchLayout } from '../../../compiler/codegen/index.js';
 import { formatDiagnostics } from '../../../compiler/diagnostics.js';
 import { decode, disassemble, HELPERS, type Instruction } from '../../../compiler/bpf/index.js';
 import { FakeHost } from '../../support/fake-host.js';
@@ -204,5 +205,27 @@ describe('compile() diagnostics', () => {
     const d = r.diagnostics[0];
     assert.equal(d?.code, 'E5001');
     assert.equal(d?.span.line, 1);
+  });
+});
+
+describe('scratch buffer layout', () => {
+  it('gives each program its own region while they fit in one per-CPU value', () => {
+    assert.deepEqual(scratchLayout([64, 0, 200]), { offsets: [0, 64, 64], size: 264 });
+  });
+  it('shares offset 0 when the regions would exceed 32 KiB', () => {
+    assert.deepEqual(scratchLayout([20000, 20000]), { offsets: [0, 0], size: 20000 });
+  });
+  it('places large strings of wildcard-expanded programs in separate regions', () => {
+    const host = new FakeHost({ env: { BPFTRACE_STRLEN: '200' } });
+    const a = compileOk(
+      'tracepoint:syscalls:sys_enter_open,tracepoint:syscalls:sys_enter_openat { $a = str(args->filename); printf("%s\\n", $a); }',
+      {},
+      host,
+    );
+    const scratch = a.maps.find((m) => m.role === 'scratch');
+    assert.ok(scratch);
+    assert.equal(scratch.type, 'percpu_array');
+    assert.ok(a.programs.length > 1);
+    assert.ok(scratch.valueSize >= a.programs.length * 200, `${scratch.valueSize}`);
   });
 });
