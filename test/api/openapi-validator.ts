@@ -56,6 +56,16 @@ export class OpenApiValidator {
     return r;
   }
 
+  /** Asserts `value` matches `#/components/schemas/NAME`. */
+  checkSchema(name: string, value: unknown): void {
+    const validate = this.ajv.compile({ $ref: `openapi.json#/components/schemas/${name}` });
+    this.checked += 1;
+    assert.ok(
+      validate(value),
+      `${name} does not match openapi.yaml: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 500)}`,
+    );
+  }
+
   /** Asserts `res` is what openapi.yaml says `method pathTemplate` may answer. */
   check(method: string, pathTemplate: string, res: CheckedResponse): void {
     const op = this.doc.paths[pathTemplate]?.[method.toLowerCase()];

@@ -150,6 +150,15 @@ describe('worker flow', needs('redis-server'), () => {
       ['one\n', 'two\n', 'three\n'],
     );
 
+    const schemas: Record<string, string> = {
+      status: 'JobEventStatus',
+      attached: 'JobEventAttached',
+      printf: 'JobEventPrintf',
+      lost: 'JobEventLost',
+      result: 'JobEventResult',
+    };
+    for (const e of live.events) h.openapi.checkSchema(schemas[e.event] ?? 'missing', e.data);
+
     // The result event carries the result itself (small results) and its URL.
     const resultEvent = live.events.find((e) => e.event === 'result')?.data as {
       href: string;
