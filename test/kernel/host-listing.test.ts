@@ -35,6 +35,8 @@ describe('listing equals bpftrace -l on this machine', needs('bpftrace', 'tracef
     ['uprobe:/bin/bash:rea*', false],
     ['uprobe:libc:mall*', false],
     ['uprobe:libc:*', false],
+    ['uprobe:libc:__libc_malloc', true],
+    ['uprobe:libc:*open*', true],
     ['uprobe:/usr/bin/bpftrace:*', false],
     [`usdt:${demo}:*`, false],
     [`usdt:${demo}:demo:args*`, false],
@@ -87,6 +89,33 @@ describe('listing USDT probes of a process (-p) equals bpftrace', needs('bpftrac
       await exited;
     }
   });
+});
+
+describe('-lv of a binary built now with DWARF equals bpftrace', needs('bpftrace', 'cc'), () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfq-dwarf-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const flags of [
+    ['-g', '-O2'],
+    ['-g', '-O0'],
+    ['-gdwarf-4', '-O1'],
+  ]) {
+    it(`gcc ${flags.join(' ')}`, () => {
+      const out = join(dir, `demo${flags.join('')}`);
+      execFileSync('cc', [...flags, '-o', out, `${HOST_FIXTURES}dwarf-demo.c`]);
+      const pattern = `uprobe:${out}:*`;
+      const theirs = bpftraceList(pattern, true);
+      const warnings: string[] = [];
+      const ours = listProbes(
+        pattern,
+        { verbose: true, warn: (l) => warnings.push(l) },
+        new NodeHost(),
+      );
+      assert.ok(ours.includes('    const char** argv'));
+      assert.equal(ours, theirs.stdout);
+      assert.equal(warnings.join('\n'), theirs.stderr.trim());
+    });
+  }
 });
 
 describe('USDT notes of a binary built now', needs('cc'), () => {
