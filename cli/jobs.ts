@@ -128,6 +128,7 @@ async function watch(client: ApiClient, id: string, io: CommandIo): Promise<numb
       signal: new AbortController().signal,
       onJob: (j) => display.job(j),
       onOutput: (text) => display.output(text),
+      onAttached: (n) => display.note(`job ${id} attached ${n} probe${n === 1 ? '' : 's'}`),
       onLost: (n) => display.note(`${n} output events lost`),
     });
   } finally {

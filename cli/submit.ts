@@ -253,6 +253,7 @@ class Submission {
           this.log += text;
           display?.output(text);
         },
+        onAttached: (n) => display?.note(`job ${job.id} attached ${n} probe${n === 1 ? '' : 's'}`),
         onLost: (n) => display?.note(`${n} output events lost`),
         onRetry: (reason) =>
           display?.note(`server unavailable (${reason}); retrying for up to a minute`),

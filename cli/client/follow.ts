@@ -14,6 +14,8 @@ export interface FollowOptions {
   onJob(job: Job): void;
   /** Called with each line of output (printf, time, cat, system) the job streams. */
   onOutput(text: string): void;
+  /** Called when the job's probes are attached (the `attached` event), with their number. */
+  onAttached?(probes: number): void;
   /** Called when the job reports output it had to drop (the `lost` event). */
   onLost?(events: number): void;
   /** Called when the server stopped answering and the client keeps retrying. */
@@ -71,6 +73,7 @@ async function followStream(
         const update = interpret(ev);
         if (update.output !== undefined) options.onOutput(update.output);
         if (update.lost !== undefined) options.onLost?.(update.lost);
+        if (update.attached !== undefined) options.onAttached?.(update.attached);
         if (update.status !== undefined && update.status !== last) {
           last = update.status;
           // Fetch the whole job (events carry only the status; the caller wants the node,
@@ -107,13 +110,14 @@ async function followStream(
 interface Update {
   status?: JobStatus;
   lost?: number;
+  attached?: number;
   output?: string;
   end?: boolean;
 }
 
 /**
  * One event's meaning (openapi.yaml, getJobEvents): `status` and `result` carry
- * {status, ...}, `printf` carries {text}, `lost` carries {events}. Output given as a bpftrace
+ * {status, ...}, `printf` carries {text}, `lost` carries {events}, `attached` {probes}. Output given as a bpftrace
  * JSON record ({"type": "printf", "data": "..."}) is understood too.
  */
 function interpret(ev: ServerEvent): Update {
@@ -135,6 +139,7 @@ function interpret(ev: ServerEvent): Update {
   if (typeof status === 'string' && statuses.includes(status as JobStatus))
     update.status = status as JobStatus;
   if (ev.event === 'lost' && typeof o['events'] === 'number') update.lost = o['events'];
+  if (ev.event === 'attached' && typeof o['probes'] === 'number') update.attached = o['probes'];
   const record =
     typeof o['record'] === 'object' && o['record'] !== null
       ? (o['record'] as Record<string, unknown>)

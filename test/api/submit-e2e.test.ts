@@ -58,13 +58,14 @@ describe('bpfq submit against bpfq serve', needs('root', 'bpf', 'tracefs', 'redi
     assert.match(r.stderr, /^3 of 3 assertions held$/m);
     // printf output streamed live over SSE, as a plain log line (the tab expanded).
     assert.match(r.stderr, /^\S+Z \| hello {3}42$/m);
+    assert.match(r.stderr, /^\S+Z job \S+ attached 1 probe$/m);
     assert.match(r.stdout, /^hello\t42$/m);
     // stdout is bpftrace's text verbatim (its tab included); the log on stderr is plain.
     assert.doesNotMatch(r.stderr, CONTROL);
     for (const line of r.stderr.split('\n').filter((l) => / job /.test(l))) {
       assert.match(
         line,
-        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z job \S+ (queued|running|completed)/,
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z job \S+ (queued|running|completed|attached 1 probe)/,
       );
     }
   });
@@ -117,9 +118,13 @@ describe('bpfq submit against bpfq serve', needs('root', 'bpf', 'tracefs', 'redi
         onStderr: (soFar) => {
           if (load === undefined && / running/.test(soFar)) {
             load = new Promise((resolve) => {
-              const sh = spawn('sh', ['-c', 'for i in $(seq 40); do /bin/true; done'], {
-                stdio: 'ignore',
-              });
+              const sh = spawn(
+                'sh',
+                ['-c', 'for i in $(seq 100); do /bin/true; sleep 0.02; done'],
+                {
+                  stdio: 'ignore',
+                },
+              );
               sh.once('exit', () => resolve());
             });
           }
