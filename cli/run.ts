@@ -11,6 +11,8 @@ const EXIT_OK = 0;
 const EXIT_ERROR = 1;
 /** A probe failed to attach or load: bpftrace returns -1 from main. */
 const EXIT_ATTACH = 255;
+/** The status a shell shows for a process killed by SIGPIPE (128 + 13). */
+const EXIT_SIGPIPE = 141;
 
 function stderr(text: string): void {
   writeSync(2, text);
@@ -130,6 +132,7 @@ async function compileAndRun(
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   let onUsr1: (() => void) | undefined;
+  let brokenPipe = false;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -148,12 +151,21 @@ async function compileAndRun(
         process.on('SIGUSR1', onUsr1);
       },
       onOutput: (record) => {
+        if (brokenPipe) return;
         const text = output.renderRecord(args.format, record);
-        if (record.type === 'end') writeSync(1, text);
-        else sink.write(text);
+        try {
+          if (record.type === 'end') writeSync(1, text);
+          else sink.write(text);
+        } catch (e) {
+          // The reader went away (`bpfq ... | head`). bpftrace dies of SIGPIPE there; Node
+          // ignores SIGPIPE, so stop writing and end the session: it still tears down.
+          if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+          brokenPipe = true;
+          abort.abort();
+        }
       },
     });
-    return EXIT_OK;
+    return brokenPipe ? EXIT_SIGPIPE : EXIT_OK;
   } catch (e) {
     killChild();
     if (e instanceof runtime.AttachError) {
