@@ -1,7 +1,7 @@
 // `bpfq -l [PATTERN]` and `-lv`: the probes this machine offers, printed as bpftrace 0.17's
 // `-l` prints them, quirks included (software and hardware events are echoed back as
 // `software:PATTERN:` rather than expanded; BEGIN/END list as `special::`).
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { CompilerHost } from '../compiler/host.js';
 import type { FilterFunctions } from '../host/kallsyms.js';
 import { fieldDeclaration } from '../host/tracefs.js';
@@ -90,10 +90,13 @@ export function hasWildcard(s: string): boolean {
   return s.includes('*');
 }
 
+/** A diagnostic as bpftrace prints it for the pattern, which it parses as a one-line program. */
+function bpftraceMessage(pattern: string, level: 'ERROR' | 'WARNING', message: string): string {
+  return `stdin:1:1-${pattern.length + 1}: ${level}: ${message}\n${pattern}\n${'~'.repeat(pattern.length)}\n`;
+}
+
 function bpftraceError(pattern: string, message: string): ListError {
-  return new ListError(
-    `stdin:1:1-${pattern.length + 1}: ERROR: ${message}\n${pattern}\n${'~'.repeat(pattern.length)}\n`,
-  );
+  return new ListError(bpftraceMessage(pattern, 'ERROR', message));
 }
 
 /**
@@ -305,7 +308,32 @@ function resolveTarget(
       `uprobe target file '${target}' does not exist or is not executable`,
     );
   }
+  // A bare program name found in several $PATH directories (on merged-/usr systems /bin
+  // and /usr/bin hold the same files) makes bpftrace warn which one it took.
+  if (!target.includes('/')) {
+    const matches = (process.env['PATH'] ?? '')
+      .split(':')
+      .filter((dir) => dir !== '' && isExecutableFile(`${dir}/${target}`)).length;
+    if (matches > 1) {
+      options.warn?.(
+        bpftraceMessage(
+          pattern,
+          'WARNING',
+          `attaching to uprobe target file '${path}' but matched ${matches} binaries`,
+        ).trimEnd(),
+      );
+    }
+  }
   return path;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function listUprobes(

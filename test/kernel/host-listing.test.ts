@@ -33,6 +33,7 @@ describe('listing equals bpftrace -l on this machine', needs('bpftrace', 'tracef
     ['tracepoint:sched:sched_switch', true],
     ['tracepoint:irq:*', true],
     ['uprobe:/bin/bash:rea*', false],
+    ['uprobe:bash:rea*', false],
     ['uprobe:libc:mall*', false],
     ['uprobe:libc:*', false],
     ['uprobe:libc:__libc_malloc', true],
