@@ -19,6 +19,7 @@ import {
   readHelper,
   typeOf,
 } from './lowering-base.js';
+import { parseAddress, signalNumber } from './constants.js';
 
 export abstract class CallLowering extends StringLowering {
   /** A call used as a statement. */
@@ -93,7 +94,14 @@ export abstract class CallLowering extends StringLowering {
       case 'signal': {
         const sig = x.args[0];
         if (!sig) throw new CodegenError(x.span, 'signal() needs a signal');
-        this.helper('send_signal', [this.scalar(sig)]);
+        if (sig.kind === 'string') {
+          const n = signalNumber(sig.value);
+          if (n === undefined)
+            throw new CodegenError(sig.span, `${sig.value} is not a valid signal`);
+          this.helper('send_signal', [imm(n)]);
+        } else {
+          this.helper('send_signal', [this.scalar(sig)]);
+        }
         return;
       }
       case 'debugf': {
@@ -373,6 +381,14 @@ export abstract class CallLowering extends StringLowering {
         } else {
           copy(e, dst, this.mem(p), 6);
         }
+        pad();
+        return;
+      }
+      case 'pton': {
+        const a = arg(0);
+        const bytes = a.kind === 'string' ? parseAddress(a.value) : undefined;
+        if (!bytes) throw new CodegenError(a.span, 'pton() needs a literal IPv4 or IPv6 address');
+        storeBytes(e, dst, bytes.subarray(0, size));
         pad();
         return;
       }

@@ -10,6 +10,7 @@ import { NodeHost } from '../../host/node-host.js';
 import { loadArtifact } from '../../worker/loader/load-artifact.js';
 import { needs } from '../support/needs.js';
 import { CODEGEN_PROGRAMS } from '../unit/codegen/programs.js';
+import { acceptedCorpus } from '../unit/codegen/corpus.js';
 import {
   assertNothingLeft,
   snapshot,
@@ -50,6 +51,21 @@ describe('generated programs pass the kernel verifier', needs('bpf', 'tracefs', 
       } finally {
         loaded.close();
       }
+    });
+  }
+
+  // This kernel lacks CONFIG_BPF_KPROBE_OVERRIDE: bpf_override_return is refused, as it is
+  // to bpftrace here.
+  for (const c of acceptedCorpus().filter((x) => !x.text.includes('override('))) {
+    it(`corpus: ${c.name}`, () => {
+      const r = compile(
+        { name: 'stdin', text: c.text },
+        { unsafe: true, hasChild: true, cpid: 1, params: c.params },
+        host,
+      );
+      assert.ok(r.artifact, formatDiagnostics(r.diagnostics, { name: 'stdin', text: c.text }));
+      const loaded = loadArtifact(r.artifact);
+      loaded.close();
     });
   }
 });

@@ -11,6 +11,7 @@ import { decode, disassemble, HELPERS, type Instruction } from '../../../compile
 import { FakeHost } from '../../support/fake-host.js';
 import { compileOk, programBytes } from './helpers.js';
 import { CODEGEN_PROGRAMS } from './programs.js';
+import { acceptedCorpus } from './corpus.js';
 
 const LOOKUP = HELPERS.map_lookup_elem.id;
 
@@ -228,4 +229,18 @@ describe('scratch buffer layout', () => {
     assert.ok(a.programs.length > 1);
     assert.ok(scratch.valueSize >= a.programs.length * 200, `${scratch.valueSize}`);
   });
+});
+
+describe('the accepted-program corpus compiles', () => {
+  for (const c of acceptedCorpus()) {
+    it(c.name, () => {
+      const r = compile(
+        { name: 'stdin', text: c.text },
+        { unsafe: true, hasChild: true, params: c.params },
+        new FakeHost(),
+      );
+      assert.ok(r.artifact, formatDiagnostics(r.diagnostics, { name: 'stdin', text: c.text }));
+      assert.equal(r.artifact.programs.length, r.artifact.probeCount);
+    });
+  }
 });
