@@ -15,12 +15,17 @@ export interface ScriptedRunnerOptions {
   everyMs?: number;
   /** Every run, for assertions (how many times a job ran). */
   runs?: TraceRequest[];
+  /** The first this-many runs throw a plain Error, as a transient kernel failure would. */
+  failFirst?: number;
 }
 
 export function scriptedRunner(o: ScriptedRunnerOptions = {}): JobRunner {
+  let runCount = 0;
   return {
     async run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome> {
       o.runs?.push(request);
+      runCount += 1;
+      if (runCount <= (o.failFirst ?? 0)) throw new Error('transient: EBUSY');
       const started = Date.now();
       hooks.onOutput({ type: 'attached_probes', probes: 1 });
       hooks.onAttached(1);

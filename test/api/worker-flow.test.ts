@@ -314,6 +314,27 @@ describe('worker flow', needs('redis-server'), () => {
     );
   });
 
+  it('retries a transient failure and then completes the job', async () => {
+    const flaky: TraceRequest[] = [];
+    const w = await h.worker({
+      node: 'flaky',
+      runner: scriptedRunner({ lines: ['ok\n'], runs: flaky, failFirst: 1 }),
+      stallMs: 600,
+      heartbeatMs: 200,
+    });
+    const created = await submit({ program: 'BEGIN { }', durationSeconds: 1, node: 'flaky' });
+    const done = await finished(created.id, 15_000);
+    assert.equal(done.status, 'completed');
+    assert.equal(flaky.length, 2, 'ran twice: the failure, then the retry');
+    const events = readSse(`${base}/v1/jobs/${created.id}/events`, token);
+    await events.done;
+    const statuses = events.events
+      .filter((e) => e.event === 'status')
+      .map((e) => (e.data as { status: string }).status);
+    assert.deepEqual(statuses, ['queued', 'running', 'queued', 'running', 'completed']);
+    await w.close();
+  });
+
   it('counts finished jobs in /metrics and ran each job once', async () => {
     const metrics = await request(h.app).get('/metrics');
     const count = /^bpfq_job_duration_seconds_count (\d+)$/m.exec(metrics.text);
