@@ -19,13 +19,19 @@ const compose = parse(readFileSync(`${root}docker/docker-compose.yml`, 'utf8')) 
   services: Record<string, { cap_add?: string[] }>;
 };
 const listed = compose.services['worker']?.cap_add ?? [];
+const uprobeOverride =
+  (
+    parse(readFileSync(`${root}docker/docker-compose.uprobes.yml`, 'utf8')) as {
+      services: Record<string, { cap_add?: string[] }>;
+    }
+  ).services['worker']?.cap_add ?? [];
 const bits = new Map<string, number>(
   Object.values(WORKER_CAPABILITIES).map((c) => [c.name, c.bit]),
 );
 
 function mask(names: readonly string[]): bigint {
   return names.reduce((m, n) => {
-    const bit = bits.get(`CAP_${n}`) ?? (n === 'SYS_ADMIN' ? 21 : undefined);
+    const bit = bits.get(`CAP_${n}`);
     assert.ok(bit !== undefined, `unknown capability ${n}`);
     return m | (1n << BigInt(bit));
   }, 0n);
@@ -34,14 +40,28 @@ function mask(names: readonly string[]): bigint {
 const modern = { kernel: '6.1.0-13-amd64', tracefsReadable: false };
 
 describe('worker capabilities', () => {
-  it('knows a reason for every capability the compose file grants, and for no other', () => {
-    assert.deepEqual(listed.map((n) => `CAP_${n}`).sort(), [...bits.keys()].sort());
+  it('knows a reason for every capability the compose files grant, and for no other', () => {
+    const withOverride = [...listed, ...uprobeOverride];
+    assert.deepEqual(withOverride.map((n) => `CAP_${n}`).sort(), [...bits.keys()].sort());
   });
 
-  it('finds nothing missing with the compose list, as a non-root user', () => {
+  it('finds nothing missing with the compose list; only uprobes wait for the override', () => {
     const report = checkWorkerCapabilities({ ...modern, effective: mask(listed) });
-    assert.deepEqual(report, { missing: [], degraded: [] });
-    assert.equal(describeCapabilities(report), '');
+    assert.deepEqual(report.missing, []);
+    assert.deepEqual(
+      report.degraded.map((n) => n.name),
+      ['CAP_SYS_ADMIN'],
+    );
+    assert.match(
+      describeCapabilities(report),
+      /^without CAP_SYS_ADMIN jobs cannot attach uprobes or USDT probes/,
+    );
+    const full = checkWorkerCapabilities({
+      ...modern,
+      effective: mask([...listed, ...uprobeOverride]),
+    });
+    assert.deepEqual(full, { missing: [], degraded: [] });
+    assert.equal(describeCapabilities(full), '');
   });
 
   it('names a missing capability and why it is needed', () => {
@@ -55,7 +75,7 @@ describe('worker capabilities', () => {
     );
     assert.match(
       describeCapabilities(report),
-      /^missing CAP_BPF; .*\n {2}CAP_BPF: create BPF maps and load programs\n$/,
+      /^missing CAP_BPF; .*\n {2}CAP_BPF: create BPF maps and load programs\n/,
     );
     const noPerfmon = checkWorkerCapabilities({
       ...modern,
@@ -88,7 +108,7 @@ describe('worker capabilities', () => {
     assert.deepEqual(report.missing, []);
     assert.deepEqual(
       report.degraded.map((n) => n.name),
-      ['CAP_SYS_PTRACE', 'CAP_SYSLOG'],
+      ['CAP_SYS_PTRACE', 'CAP_SYSLOG', 'CAP_SYS_ADMIN'],
     );
   });
 

@@ -37,6 +37,11 @@ export const WORKER_CAPABILITIES = {
     bit: 34,
     why: 'read kernel symbol addresses (/proc/kallsyms) for kstack and ksym()',
   },
+  sysAdmin: {
+    name: 'CAP_SYS_ADMIN',
+    bit: 21,
+    why: 'attach uprobes or USDT probes where the uprobe PMU refuses CAP_PERFMON alone (6.18 does)',
+  },
   sysResource: {
     name: 'CAP_SYS_RESOURCE',
     bit: 24,
@@ -72,6 +77,7 @@ export function checkWorkerCapabilities(facts: CapabilityFacts): CapabilityRepor
   if (!facts.tracefsReadable && !has(c.dacReadSearch.bit)) missing.push(c.dacReadSearch);
   if (!has(c.sysPtrace.bit)) degraded.push(c.sysPtrace);
   if (!has(c.syslog.bit)) degraded.push(c.syslog);
+  if (!admin) degraded.push(c.sysAdmin);
   if (kernelBefore(facts.kernel, 5, 11) && !has(c.sysResource.bit)) missing.push(c.sysResource);
   return { missing, degraded };
 }
