@@ -346,6 +346,89 @@ describe(
       assert.match(done.error ?? '', /process 4194311 does not exist/);
     });
 
+    /** `bin/bpfq worker` as its own process, for the node `node`; resolves once it is ready. */
+    async function cliWorker(node: string): Promise<ChildProcess> {
+      const child = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'worker'], {
+        env: {
+          ...process.env,
+          REDIS_URL: h.redis.url,
+          BPFQ_PREFIX: h.prefix,
+          BPFQ_NODE: node,
+          BPFQ_STALL_MS: '1000',
+          BPFQ_HEARTBEAT_MS: '200',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+          if (stderr.includes('ready')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`worker exited: ${stderr}`)));
+      });
+      return child;
+    }
+
+    it('runs jobs side by side on one worker, each seeing only its own process', async () => {
+      const loads = [startWorkload(30), startWorkload(60), startWorkload(90)];
+      const jobs = await Promise.all(
+        loads.map((load) =>
+          submit({
+            program: 'tracepoint:syscalls:sys_enter_getppid { @calls = count(); }',
+            durationSeconds: 60,
+            pid: load.pid,
+          }),
+        ),
+      );
+      await Promise.all(jobs.map((j) => attached(j.id)));
+      for (const load of loads) load.go();
+      const texts = await Promise.all(
+        jobs.map(async (j) => {
+          assert.equal((await finished(j.id)).status, 'completed');
+          return (await auth(request(h.app).get(`/v1/jobs/${j.id}/result?format=text`))).text;
+        }),
+      );
+      assert.deepEqual(
+        texts,
+        [30, 60, 90].map((n) => `Attaching 1 probe...\n\n\n@calls: ${n}\n`),
+      );
+      await nothingLeft();
+    });
+
+    it('bpfq worker on SIGTERM detaches, keeps the partial result marked interrupted, and exits 0', async () => {
+      const child = await cliWorker('stopping');
+      try {
+        const created = await submit({
+          program: 'interval:ms:100 { @ticks = count(); }',
+          durationSeconds: 120,
+          node: 'stopping',
+        });
+        await attached(created.id);
+        const held = bpfProgIdsOf(child.pid!);
+        assert.ok(held.length >= 1);
+        await sleep(350);
+        child.kill('SIGTERM');
+        const code = await new Promise<number | null>((resolve) =>
+          child.once('exit', (c) => resolve(c)),
+        );
+        assert.equal(code, 0);
+        assert.ok(!held.some(programExists), 'programs freed');
+        const done = await job(created.id);
+        assert.equal(done.status, 'failed');
+        assert.equal(done.errorDetail?.kind, 'interrupted');
+        const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
+        const result = res.body as { interrupted: boolean; maps: { name: string }[] };
+        assert.equal(result.interrupted, true);
+        assert.deepEqual(
+          result.maps.map((m) => m.name),
+          ['@ticks'],
+        );
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    });
+
     it('leaves nothing attached when the worker is killed with -9, and fails its job "worker lost"', async () => {
       const child = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'worker'], {
         env: {
