@@ -30,6 +30,7 @@ export class Emitter {
   private nextReg = FIRST_VIRTUAL_REG;
   private nextLabel = 0;
   private span = -1;
+  private readonly spanIndex = new Map<string, number>();
   /** Bytes of stack used so far (objects and spills), a multiple of 8. */
   stackUsed = 0;
   /** Bytes of the per-CPU scratch buffer this program uses. */
@@ -62,14 +63,13 @@ export class Emitter {
   /** Attributes the following instructions to `span`; returns the previous one to restore. */
   at(span: SourceSpan): number {
     const prev = this.span;
-    const found = this.spans.findIndex(
-      (s) =>
-        s.line === span.line &&
-        s.column === span.column &&
-        s.endLine === span.endLine &&
-        s.endColumn === span.endColumn,
-    );
-    this.span = found >= 0 ? found : this.spans.push(span) - 1;
+    const key = `${span.line}:${span.column}:${span.endLine}:${span.endColumn}`;
+    let index = this.spanIndex.get(key);
+    if (index === undefined) {
+      index = this.spans.push(span) - 1;
+      this.spanIndex.set(key, index);
+    }
+    this.span = index;
     return prev;
   }
 

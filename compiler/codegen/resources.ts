@@ -28,7 +28,11 @@ export const ASYNC_ACTION = {
 
 /** join() reads at most this many argv entries (0.17). */
 export const JOIN_ARGS = 16;
-/** STACK_TRACE map entries (0.17 uses 128K; see stackMapEntries). */
+/**
+ * STACK_TRACE map entries. 0.17 uses 128K; the kernel preallocates every entry
+ * (value_size × entries, about 130 MB for 127 frames), so bpfq keeps 16K: a job service runs
+ * many sessions, and the ids only have to outlive one run.
+ */
 export const STACK_MAP_ENTRIES = 16384;
 
 export type AggregateKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
@@ -54,7 +58,10 @@ export interface Resources {
   eventsMap: string;
   scratchMap: string;
   elapsedMap?: string;
-  /** Stack map name by frame limit. */
+  /**
+   * Stack map name by frame limit. 0.17 makes one per (limit, mode); the mode only changes how
+   * user space prints the frames, so one map per depth holds the same ids.
+   */
   stackMaps: Map<number, string>;
   printf: FormatSpec[];
   system: FormatSpec[];
