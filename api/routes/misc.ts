@@ -59,7 +59,11 @@ export function miscRouter(ctx: ApiContext): Router {
         const timer = setTimeout(() => resolve(undefined), ctx.limits.probesTimeoutMs);
         subscriber.on('message', (_channel: string, message: string) => {
           clearTimeout(timer);
-          resolve(JSON.parse(message) as ProbesReply);
+          try {
+            resolve(JSON.parse(message) as ProbesReply);
+          } catch {
+            resolve({ error: 'the node sent an unreadable probe list' });
+          }
         });
       });
       await subscriber.subscribe(ctx.keys.replyChannel(requestId));

@@ -272,7 +272,12 @@ export class JobProcessor implements RunningJobs {
       hasResult: keep ? '1' : '0',
       ...(r.error === undefined ? {} : errorFields(r.error, r.detail ?? { kind: 'internal' })),
     });
-    if (!changed) return; // the reaper declared this worker lost meanwhile
+    if (!changed) {
+      // The reaper declared this worker lost meanwhile (its lease lapsed, e.g. while Redis was
+      // away): the status stays failed, but what the run collected is still offered.
+      if (keep) await this.store.update(id, { hasResult: '1' });
+      return;
+    }
     if (keep) {
       await appendEvent(redis, keys, id, {
         event: 'result',
