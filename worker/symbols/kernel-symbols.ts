@@ -12,6 +12,8 @@ import { stlSort } from './stl-sort.js';
 interface Entry {
   addr: bigint;
   name: string;
+  /** addr minus the lowest address, as a number: the sort compares these (BigInt is slow). */
+  key: number;
 }
 
 export class KernelSymbols {
@@ -23,16 +25,31 @@ export class KernelSymbols {
     const entries: Entry[] = [];
     for (const line of kallsymsText.split('\n')) {
       // `ffffffff81000000 T _text` or `ffffffffc000070c t bpf_prog_..._name\t[bpf]`
-      const m = /^([0-9a-fA-F]+) ([a-zA-Z]) (\S+)/.exec(line);
-      if (!m) continue;
-      const type = m[2] ?? '';
+      const sp = line.indexOf(' ');
+      if (sp <= 0) continue;
+      const type = line[sp + 1];
       if (type !== 't' && type !== 'T' && type !== 'w' && type !== 'W') continue;
-      entries.push({ addr: BigInt(`0x${m[1] ?? '0'}`), name: m[3] ?? '' });
+      const tab = line.indexOf('\t', sp + 3);
+      const name = tab < 0 ? line.slice(sp + 3) : line.slice(sp + 3, tab);
+      entries.push({ addr: BigInt(`0x${line.slice(0, sp)}`), name: name.trimEnd(), key: 0 });
     }
     // kptr_restrict: without CAP_SYSLOG every address reads 0 and nothing can be named.
     const hidden = entries.every((e) => e.addr === 0n);
     const table = hidden ? [] : entries;
-    stlSort(table, (a, b) => a.addr < b.addr);
+    let min = table[0]?.addr ?? 0n;
+    let max = min;
+    for (const e of table) {
+      if (e.addr < min) min = e.addr;
+      if (e.addr > max) max = e.addr;
+    }
+    if (max - min < 2n ** 52n) {
+      // Kernel addresses share their top bits: offsets from the lowest fit a double
+      // exactly, and comparing them orders the same as comparing the addresses.
+      for (const e of table) e.key = Number(e.addr - min);
+      stlSort(table, (a, b) => a.key < b.key);
+    } else {
+      stlSort(table, (a, b) => a.addr < b.addr);
+    }
     this.addrs = BigUint64Array.from(table.map((e) => e.addr));
     this.names = table.map((e) => e.name);
   }
