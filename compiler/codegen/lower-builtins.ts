@@ -43,12 +43,14 @@ export abstract class BuiltinLowering extends LoweringBase {
         return { kind: 'reg', reg: r };
       }
       case 'nsecs':
-        return { kind: 'reg', reg: this.helper('ktime_get_ns', []) };
+        // The boot clock, as 0.17 (strftime() turns these into wall time).
+        return { kind: 'reg', reg: this.helper('ktime_get_boot_ns', []) };
       case 'elapsed': {
         const mapName = this.input.resources.elapsedMap;
         if (mapName === undefined) throw new CodegenError(span, 'elapsed used without its map');
         const key = e.alloc(8);
         storeImm(e, key, 0n, 8);
+        // CLOCK_MONOTONIC: the clock user space seeds the start time from (worker/runtime).
         const now = this.helper('ktime_get_ns', []);
         const p = this.lookup(mapName, key);
         const skip = e.newLabel('elapsed');
