@@ -40,7 +40,7 @@ async function countWhile(
     try {
       await workload();
     } finally {
-      a.detach();
+      await a.detach();
     }
     const v = loaded.map('hits')!.lookup(Buffer.alloc(4))!;
     return Number(v.readBigUInt64LE(0));

@@ -2,14 +2,15 @@
 import type { AttachTarget } from '../../compiler/artifact.js';
 import { closeFd } from '../libbpf/program.js';
 import { perfEventDisable } from '../libbpf/perf-event.js';
+import { libC } from '../libbpf/lib.js';
 
 export interface Attachment {
   /** The probe name (`tracepoint:syscalls:sys_enter_read`). */
   probe: string;
   /** What was opened, for -v: `perf_event fd 12 on cpu 0`, ... */
   details: string[];
-  /** Undoes the attachment. Never throws: teardown must reach everything. */
-  detach(): void;
+  /** Undoes the attachment. Never rejects: teardown must reach everything. */
+  detach(): Promise<void>;
 }
 
 export interface AttachContext {
@@ -27,19 +28,19 @@ export interface AttachableProgram {
 }
 
 /**
- * Perf event fds with the program attached: DISABLE then close each, newest first. Closing the
- * fd is what detaches (the kernel drops the program with the event).
+ * Perf event fds with the program attached: DISABLE each, newest first, then close them.
+ * Closing the fd is what detaches (the kernel drops the program with the event); each close
+ * waits for an RCU grace period (tens of ms per tracepoint here), so the closes run side by
+ * side on the thread pool rather than one after another.
  */
 export function perfAttachment(probe: string, fds: number[], details: string[]): Attachment {
   return {
     probe,
     details,
-    detach() {
-      for (const fd of [...fds].reverse()) {
-        perfEventDisable(fd);
-        closeFd(fd);
-      }
-      fds.length = 0;
+    async detach() {
+      const open = fds.splice(0).reverse();
+      for (const fd of open) perfEventDisable(fd);
+      await Promise.all(open.map((fd) => libC().closeAsync(fd)));
     },
   };
 }

@@ -1,7 +1,6 @@
 // rawtracepoint:EVENT — BPF_RAW_TRACEPOINT_OPEN gives an fd whose close detaches.
 import { BpfError } from '../libbpf/errors.js';
-import { libBpf } from '../libbpf/lib.js';
-import { closeFd } from '../libbpf/program.js';
+import { libBpf, libC } from '../libbpf/lib.js';
 import type { AttachableProgram, Attachment } from './attachment.js';
 
 export function attachRawTracepoint(prog: AttachableProgram, event: string): Attachment {
@@ -11,9 +10,10 @@ export function attachRawTracepoint(prog: AttachableProgram, event: string): Att
   return {
     probe: prog.name,
     details: [`raw tracepoint ${event}: fd ${fd}`],
-    detach() {
-      if (open) closeFd(fd);
+    async detach() {
+      if (!open) return;
       open = false;
+      await libC().closeAsync(fd);
     },
   };
 }

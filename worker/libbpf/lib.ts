@@ -73,6 +73,8 @@ export interface LibC {
   /** ioctl(fd, request, int arg). */
   ioctl(fd: number, request: number, arg: number): number;
   close(fd: number): number;
+  /** close(2) on libuv's thread pool: closing a perf event can wait for an RCU grace period. */
+  closeAsync(fd: number): Promise<number>;
   /** Async epoll_wait on libuv's thread pool, so waiting never blocks the event loop. */
   epollWaitAsync(
     epfd: number,
@@ -160,6 +162,25 @@ export function libBpf(): LibBpf {
   return libbpf;
 }
 
+// koffi runs async calls on libuv's thread pool (4 threads by default) and refuses more than
+// a fixed number in flight; more than the pool cannot run at once anyway.
+const MAX_ASYNC = 8;
+let asyncInFlight = 0;
+const asyncWaiting: (() => void)[] = [];
+
+async function limitAsync<T>(run: () => Promise<T>, fallback: () => T): Promise<T> {
+  if (asyncInFlight >= MAX_ASYNC) await new Promise<void>((resolve) => asyncWaiting.push(resolve));
+  asyncInFlight++;
+  try {
+    return await run();
+  } catch {
+    return fallback();
+  } finally {
+    asyncInFlight--;
+    asyncWaiting.shift()?.();
+  }
+}
+
 export function libC(): LibC {
   if (libc) return libc;
   const lib = koffi.load('libc.so.6');
@@ -186,6 +207,15 @@ export function libC(): LibC {
       ),
     ioctl: (fd, request, arg) => ioctl(fd, request, 'int', arg) as number,
     close: (fd) => close(fd) as number,
+    closeAsync: (fd) =>
+      limitAsync(
+        () =>
+          new Promise<number>((resolve) => {
+            close.async(fd, (err: unknown, rc: number) => resolve(err ? -1 : rc));
+          }),
+        // koffi refuses new async calls past its limit; a close must happen regardless.
+        () => close(fd) as number,
+      ),
     epollWaitAsync: (epfd, events, maxEvents, timeoutMs) =>
       new Promise((resolve, reject) => {
         epollWait.async(epfd, events, maxEvents, timeoutMs, (err: unknown, n: number) => {

@@ -133,15 +133,16 @@ export async function runSession(
   let loaded: LoadedArtifact | undefined;
   let reader: EventReader | undefined;
   const attachments: Attachment[] = [];
-  const detachAll = (): void => {
-    while (attachments.length > 0) {
-      const a = attachments.pop()!;
-      try {
-        a.detach();
-      } catch (e) {
-        log(`warning: detaching ${a.probe}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
+  /** Detaches everything attached so far, newest first; the kernel's waits overlap. */
+  const detachAll = async (): Promise<void> => {
+    const newestFirst = attachments.splice(0).reverse();
+    await Promise.all(
+      newestFirst.map((a) =>
+        a.detach().catch((e: unknown) => {
+          log(`warning: detaching ${a.probe}: ${e instanceof Error ? e.message : String(e)}`);
+        }),
+      ),
+    );
   };
 
   let end: SessionEnd | undefined;
@@ -185,8 +186,9 @@ export async function runSession(
           emit(event.record);
           return;
         case 'exit':
+          // 0.17 detaches right here; the poll loop ends on `stop` and detaches before
+          // anything else happens, and events until then are dropped as 0.17 drops them.
           dropEvents = true;
-          detachAll();
           options.child?.terminate();
           stop('exit');
           return;
@@ -318,7 +320,7 @@ export async function runSession(
     // can bring anything new: detaching (closing the perf events) returns only once no
     // program runs any more, and END's test run is synchronous, so every event is already in
     // the buffers. Reading them at once prints the same output 200 ms sooner.
-    detachAll();
+    await detachAll();
     reader?.consume(); // after exit() these are dropped, as 0.17 drops them
     if (end !== 'exit') options.child?.terminate();
     dropEvents = false;
@@ -337,7 +339,7 @@ export async function runSession(
     };
   } finally {
     for (const t of timers) clearTimeout(t);
-    detachAll();
+    await detachAll();
     if (reader) await reader.close();
     loaded?.close();
   }
