@@ -224,7 +224,13 @@ describe(
       target?.kill('SIGKILL');
       await redis?.stop();
       rmSync(dir, { recursive: true, force: true });
-      const left = [...programIds()].filter((id) => !progsBefore.has(id));
+      // Programs are freed asynchronously after their last fd closes: allow a moment.
+      let left: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        left = [...programIds()].filter((id) => !progsBefore.has(id));
+        if (left.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       assert.deepEqual(left, [], 'BPF programs left loaded');
     });
 
