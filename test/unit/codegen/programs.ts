@@ -179,7 +179,7 @@ export const CODEGEN_PROGRAMS: CodegenProgram[] = [
   },
   {
     name: 'uprobe and usdt on the workload',
-    text: 'uprobe:WORKLOAD:bpfq_work { @[arg0 % 4] = sum(arg0); } usdt:WORKLOAD:bpfq:tick { @t = sum(arg0); }',
+    text: 'uprobe:WORKLOAD:bpfq_work { @[arg0 % 4] = sum(arg0); @a = uaddr("bpfq_tick_semaphore"); } usdt:WORKLOAD:bpfq:tick { @t = sum(arg0); }',
     fake: false,
   },
 ];
