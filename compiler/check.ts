@@ -26,12 +26,7 @@ export interface CheckResult {
 
 const START = { line: 1, column: 1, endLine: 1, endColumn: 2 };
 
-function envNumber(
-  host: CompilerHost,
-  name: string,
-  fallback: number,
-  bag: DiagnosticBag,
-): number {
+function envNumber(host: CompilerHost, name: string, fallback: number, bag: DiagnosticBag): number {
   const text = host.env(name);
   if (text === undefined || text === '') return fallback;
   if (!/^[0-9]+$/.test(text.trim()) || Number(text) <= 0) {
@@ -117,7 +112,11 @@ export function check(
     ...parsedProgram,
     maps: new Map(),
     params,
-    config: { strlen: config.strlen, mapKeysMax: config.mapKeysMax, perfRbPages: config.perfRbPages },
+    config: {
+      strlen: config.strlen,
+      mapKeysMax: config.mapKeysMax,
+      perfRbPages: config.perfRbPages,
+    },
     needs: { unsafe: false, cpid: false, elapsed: false },
   };
   const passes: (() => void)[] = [

@@ -163,6 +163,8 @@ export interface Binary extends ExprBase {
   op: BinaryOp;
   left: Expr;
   right: Expr;
+  /** The operator token (bpftrace points some operand errors there). */
+  opSpan?: Span;
 }
 
 export interface Unary extends ExprBase {

@@ -476,6 +476,7 @@ class Parser {
         left,
         right,
         span: join(left.span, right.span),
+        opSpan: t.span,
       };
     }
   }

@@ -160,11 +160,14 @@ class Checker {
     for (const s of list) this.statement(s);
   }
 
-  private condition(e: Expr, what: string): void {
+  /** if() and ?: take integers only; 0.17 lets while() and predicates test pointers too. */
+  private condition(e: Expr, what: string, pointers = false, at: Span = e.span): void {
     const before = this.errorCount();
     const t = this.expr(e, 'value');
-    if (this.errorCount() === before && !isIntLike(t))
-      this.report('conditionType', e.span, what, kindStr(t));
+    const okType = t.kind === 'int' || (pointers && t.kind === 'pointer');
+    if (this.errorCount() === before && !okType) {
+      this.report('conditionType', at, what, kindStr(t));
+    }
   }
 
   private statement(s: Statement): void {
@@ -181,7 +184,7 @@ class Checker {
         if (s.else) this.statements(s.else);
         return;
       case 'while':
-        this.condition(s.cond, 'while()');
+        this.condition(s.cond, 'while()', true);
         this.statements(s.body);
         return;
       case 'unroll': {
@@ -343,11 +346,20 @@ class Checker {
         const l = this.expr(e.left, 'value');
         const r = this.expr(e.right, 'value');
         if (this.errorCount() !== before) return t;
-        if (isIntLike(l) && isIntLike(r)) return t;
+        if (l.kind === 'int' && r.kind === 'int') return t;
+        if (isIntLike(l) && isIntLike(r)) {
+          // Pointers: comparisons, and adding or subtracting an integer; nothing else.
+          const comparison = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
+          const offset = (e.op === '+' || e.op === '-') && r.kind === 'int';
+          if (!comparison && !offset) {
+            this.report('comparisonOperands', e.opSpan ?? e.span, e.op, typeStr(l), typeStr(r));
+          }
+          return t;
+        }
         if (l.kind === 'string' && r.kind === 'string') {
           if (e.op !== '==' && e.op !== '!=') {
             if (['<', '<=', '>', '>='].includes(e.op))
-              this.report('comparisonOperands', e.span, e.op, typeStr(l), typeStr(r));
+              this.report('comparisonOperands', e.opSpan ?? e.span, e.op, typeStr(l), typeStr(r));
             else this.report('binopMismatch', e.span, e.op, typeStr(l), typeStr(r));
           }
           return t;
@@ -386,7 +398,8 @@ class Checker {
         return t;
       }
       case 'ternary': {
-        this.condition(e.cond, 'ternary');
+        // bpftrace points at the whole ternary.
+        this.condition(e.cond, 'ternary', false, e.span);
         const before = this.errorCount();
         const a = this.expr(e.then, 'value');
         const b = this.expr(e.else, 'value');
@@ -545,6 +558,9 @@ class Checker {
       case 'cpid':
         if (!this.options.hasChild) this.report('cpidWithoutChild', b.span);
         return;
+      case 'ctx':
+        if (providers.includes('tracepoint')) this.report('ctxInTracepoint', b.span);
+        return;
       default:
         return;
     }
@@ -649,7 +665,8 @@ class Checker {
     const intArgs = (what: string, ...idx: number[]) => {
       for (const i of idx) {
         const t = types[i] ?? { kind: 'none' };
-        if (!isIntLike(t)) {
+        const okType = what === 'integer' ? t.kind === 'int' : isIntLike(t);
+        if (!okType) {
           this.report('onlySupports', c.span, c.name, what, kindStr(t));
           return false;
         }
@@ -936,7 +953,7 @@ class Checker {
 
   private lhist(c: Call, types: SizedType[]): void {
     const t0 = types[0] ?? { kind: 'none' };
-    if (!isIntLike(t0)) {
+    if (t0.kind !== 'int') {
       this.report('onlySupports', c.span, c.name, 'integer', kindStr(t0));
       return;
     }

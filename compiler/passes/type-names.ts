@@ -79,10 +79,8 @@ export function isIntLike(t: SizedType | undefined): boolean {
  * mix (the slot takes the larger), stacks of any limit mix; tuples element-wise.
  */
 export function compatible(a: SizedType, b: SizedType): boolean {
-  if (a.kind !== b.kind) {
-    // Pointers and integers share 8-byte slots in 0.17 (a pointer is a 64-bit value).
-    return (a.kind === 'int' && b.kind === 'pointer') || (a.kind === 'pointer' && b.kind === 'int');
-  }
+  // 0.17 keeps pointers and integers apart even though both take 8 bytes.
+  if (a.kind !== b.kind) return false;
   switch (a.kind) {
     case 'tuple':
       return (

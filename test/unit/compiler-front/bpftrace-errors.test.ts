@@ -46,12 +46,16 @@ const DIFFERENT: Record<string, string> = {
   'BEGIN { @ = args->x; }': "0.17's message lacks a space and says 'special' instead of the probe",
   'BEGIN { if ("a") {} }': '0.17 reports this at 1:1-1 with no caret; bpfq points at the condition',
   'BEGIN { @ = ctx; }': "0.17 says 'invalid program type' in BEGIN only; bpfq says why everywhere",
-  'BEGIN { $x = "a" < "b"; }': '0.17 points at the operator, bpfq at the comparison',
   'BEGIN /comm/ {}': "0.17's span includes the predicate's slashes",
   'BEGIN { @ = (*curtask)->pid; }': "0.17's span starts at the parenthesis",
   'foo:bar { }': '0.17 aborts with "FATAL: Invalid probe type made it to attachpoint parser"',
   'begin { }': '0.17 aborts with "FATAL: Invalid probe type made it to attachpoint parser"',
   'BEGIN { } BEGIN { }': "0.17's span includes the blank before the second BEGIN",
+  'BEGIN { $x = 1; if (curtask) { @c = count(); } }':
+    '0.17 reports this at 1:1-1 with no caret; bpfq points at the condition',
+  'BEGIN { @x = 1; @x = curtask; }': "0.17 drops the closing quote after the map's type",
+  'tracepoint:syscalls:sys_enter_openat { if (ctx / (uint8)1 & nsecs) { @c = count(); } }':
+    "0.17's span starts at the parenthesis before ctx",
   'tracepoint:syscalls:sys_exit_read /pid == 18644/ { @bytes = hist(args->retval); }':
     '0.17 points at the enclosing hist() call, bpfq at the field access',
   'tracepoint:sched:sched* { @[name] = count(); } interval:s:5 { exit(); }':

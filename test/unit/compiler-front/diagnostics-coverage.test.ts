@@ -120,7 +120,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   invalidAddress: { program: 'BEGIN { @ = pton("zz"); }', span: [1, 13, 23] },
   ntopSize: { program: 'BEGIN { @ = ntop("a"); }', span: [1, 13, 22] },
   stackLimitTooLarge: { program: 'BEGIN { @ = kstack(2000); }', span: [1, 13, 25] },
-  comparisonOperands: { program: 'BEGIN { $x = "a" < "b"; }', span: [1, 14, 23] },
+  comparisonOperands: { program: 'BEGIN { $x = "a" < "b"; }', span: [1, 18, 19] },
   castUnsupported: { program: 'BEGIN { $x = (uint8)comm; }', span: [1, 14, 21] },
   predicateType: { program: 'BEGIN /comm/ {}', span: [1, 8, 12] },
   derefRecord: { program: 'BEGIN { @ = (*curtask)->pid; }', span: [1, 14, 28] },
@@ -166,6 +166,10 @@ const CASES: Record<DiagnosticKey, Case> = {
   hostError: { program: 'uprobe:/etc/hostname:f { }', span: [1, 1, 23] },
   mapTopDivIgnored: { program: 'BEGIN { @ = stats(1); print(@, 2); }', span: [1, 23, 34] },
   debugf: { program: 'BEGIN { debugf("x"); }', span: [1, 9, 20] },
+  ctxInTracepoint: {
+    program: 'tracepoint:syscalls:sys_enter_read { @ = ctx + 1; }',
+    span: [1, 42, 45],
+  },
   notPrintable: { program: 'kprobe:vfs_read { print(curtask); }', span: [1, 19, 33] },
   noProbes: { program: 'kprobe:vfs_* { }', span: [1, 1, 13], host: { kernelFunctions: false } },
   kernelFunctionsUnknown: {
