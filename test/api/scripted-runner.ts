@@ -17,6 +17,8 @@ export interface ScriptedRunnerOptions {
   runs?: TraceRequest[];
   /** The first this-many runs throw a plain Error, as a transient kernel failure would. */
   failFirst?: number;
+  /** Also dump a keyed map `@big` with this many entries at exit. Default none. */
+  bigMapEntries?: number;
 }
 
 export function scriptedRunner(o: ScriptedRunnerOptions = {}): JobRunner {
@@ -54,6 +56,20 @@ export function scriptedRunner(o: ScriptedRunnerOptions = {}): JobRunner {
           entries: [{ key: [], value: { t: 'int', v: String(o.lines?.length ?? 0) } }],
         },
       });
+      if (o.bigMapEntries !== undefined) {
+        hooks.onOutput({
+          type: 'map',
+          map: {
+            name: '@big',
+            kind: 'count',
+            keyed: true,
+            entries: Array.from({ length: o.bigMapEntries }, (_, i) => ({
+              key: [{ t: 'str' as const, v: `key-${i}` }],
+              value: { t: 'int' as const, v: String(i) },
+            })),
+          },
+        });
+      }
       return {
         end: hooks.signal.aborted ? 'signal' : 'duration',
         attachedProbes: 1,

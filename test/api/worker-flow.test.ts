@@ -314,6 +314,31 @@ describe('worker flow', needs('redis-server'), () => {
     );
   });
 
+  it('cuts a result over BPFQ_MAX_RESULT_BYTES and marks it truncated', async () => {
+    const cap = 32 * 1024;
+    const big = await h.worker({
+      node: 'big',
+      runner: scriptedRunner({ lines: ['a\n'], bigMapEntries: 5000 }),
+      maxResultBytes: cap,
+      stallMs: 600,
+      heartbeatMs: 200,
+    });
+    const created = await submit({ program: 'BEGIN { }', durationSeconds: 1, node: 'big' });
+    assert.equal((await finished(created.id)).status, 'completed');
+    const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
+    h.openapi.check('GET', '/v1/jobs/{id}/result', res);
+    assert.equal((res.body as { truncated: boolean }).truncated, true);
+    const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result?format=text`));
+    assert.match(text.text, /^Attaching 1 probe\.\.\.\na\n/);
+    const sizes = await Promise.all(
+      ['json', 'text', 'ndjson'].map((f) =>
+        h.api.ctx.redis.hstrlen(h.api.ctx.keys.result(created.id), f),
+      ),
+    );
+    assert.ok(sizes.reduce((a, b) => a + b, 0) <= cap, `stored ${sizes.join('+')} bytes`);
+    await big.close();
+  });
+
   it('retries a transient failure and then completes the job', async () => {
     const flaky: TraceRequest[] = [];
     const w = await h.worker({
