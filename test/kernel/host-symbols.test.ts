@@ -142,3 +142,38 @@ describe('user symbols where several names share an address', needs('root', 'bpf
     }
   });
 });
+
+describe('C++ user symbols', needs('root', 'bpftrace'), () => {
+  it('are demangled as bpftrace 0.17 prints them', async () => {
+    const demo = `${HOST_FIXTURES}cpp-demo`;
+    const child = spawn(demo, [], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      const pid = child.pid;
+      assert.ok(pid);
+      const sym = new LiveSymbolizer();
+      assert.ok(sym.rememberProcess(pid));
+      const out = runBpftrace([
+        '-p',
+        String(pid),
+        '-e',
+        `uprobe:${demo}:_ZN4demo6Worker3runEi { @[ustack(perf, 2)] = count(); exit(); }`,
+      ]);
+      assertNoBpfFds();
+      const frames = [...out.matchAll(/^\t([0-9a-f]+) (.+)\+(\d+) \((.*)\)$/gm)];
+      assert.ok(frames.length >= 1, out);
+      assert.equal(frames[0]?.[2], 'demo::Worker::run(int)');
+      for (const f of frames) {
+        const s = sym.user(pid, BigInt(`0x${f[1] ?? ''}`));
+        assert.ok(s, f[0]);
+        assert.equal(s.name, f[2]);
+        assert.equal(s.offset, BigInt(f[3] ?? '-1'));
+        assert.equal(s.module, f[4]);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+});

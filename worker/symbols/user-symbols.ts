@@ -10,6 +10,7 @@ import { findDebugFile } from '../../host/debug-files.js';
 import { ElfFile, bufferSource } from '../../host/elf.js';
 import type { ResolvedUserSymbol } from '../output/symbolizer.js';
 import { codeMappings, readMaps, type Mapping } from './proc-maps.js';
+import { demangle } from './demangle.js';
 import { stlSort } from './stl-sort.js';
 
 export interface SymbolTable {
@@ -72,7 +73,7 @@ export class UserSymbols {
     const i = lookup(table, vaddr);
     if (i < 0) return undefined;
     return {
-      name: table.names[i] ?? '',
+      name: demangle(table.names[i] ?? ''),
       offset: vaddr - (table.starts[i] ?? 0n),
       module: mapping.path,
     };
