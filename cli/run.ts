@@ -1,7 +1,7 @@
 // `bpfq [run]`: bpftrace 0.17's command line. Compile with the real host, load and run through
 // the runtime, and print what bpftrace prints. Start-up time is a headline figure, so nothing
 // heavy is imported before it is needed: argument parsing is all this module loads eagerly.
-import { readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Command } from './main.js';
 import { parseRunArgs, RUN_HELP, UsageError, type RunArgs } from './run-args.js';
 import type { SpawnedChild } from '../worker/runtime/child.js';
@@ -62,6 +62,12 @@ async function run(args: RunArgs): Promise<number> {
     stderr(
       `ERROR: failed to open file '${args.file ?? ''}': ${(e as NodeJS.ErrnoException).message}\n`,
     );
+    return EXIT_ERROR;
+  }
+
+  // 0.17 checks the -p process first, with this (empty-prefixed) message.
+  if (args.pid !== undefined && !existsSync(`/proc/${args.pid}`)) {
+    stderr('ERROR: : No such process\n');
     return EXIT_ERROR;
   }
 

@@ -205,6 +205,13 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     assert.ok(Date.now() - t0 < 10_000);
   });
 
+  it('-p of a process that does not exist fails as bpftrace does', () => {
+    const r = bpfq(['-p', '999999999', '-e', 'BEGIN { exit(); }']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'ERROR: : No such process\n');
+  });
+
   it('--info reports the kernel features', () => {
     const r = bpfq(['--info']);
     assert.equal(r.status, 0);
