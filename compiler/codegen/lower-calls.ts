@@ -331,7 +331,20 @@ export abstract class CallLowering extends StringLowering {
           return;
         }
         const addr = this.toReg(this.scalar(p));
-        this.probeRead(at(dst, 1), t.size, addr, pt.kind === 'pointer' ? pt.space : 'none');
+        const space = pt.kind === 'pointer' ? pt.space : 'none';
+        const n = x.args[1] ? this.scalar(arg(1)) : imm(t.size);
+        if (n.kind === 'imm') {
+          this.probeRead(at(dst, 1), t.size, addr, space);
+          return;
+        }
+        // A run-time length: clamped to the buffer (the verifier needs the bound), stored as
+        // the length byte and used as the read size.
+        const len = this.fresh(n);
+        const ok = e.newLabel('buflen');
+        e.emit(jmp.jle.imm(len, t.size, ok), alu.mov.imm(len, t.size));
+        e.place(ok);
+        storeReg(e, dst, len, 1);
+        this.helper(readHelper(space, false), [addressOf(e, at(dst, 1)), len, addr]);
         return;
       }
       case 'usym':
