@@ -115,7 +115,8 @@ export function compileRequest(
 
 export function tokenRequest(raw: unknown): TokenRequest {
   const body = object(raw);
-  onlyKnown(body, ['tenant', 'name', 'scopes']);
+  onlyKnown(body, ['tenant', 'name', 'scopes', 'maxActiveJobs']);
+  const maxActiveJobs = integer(body, 'maxActiveJobs', 1, 1_000_000);
   const tenant = body['tenant'];
   if (typeof tenant !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(tenant)) {
     throw badRequest('`tenant` must be 1 to 64 letters, digits, dots, dashes or underscores.');
@@ -136,6 +137,7 @@ export function tokenRequest(raw: unknown): TokenRequest {
     tenant,
     ...(name === undefined ? {} : { name: name as string }),
     ...(scopes === undefined ? {} : { scopes: scopes as TokenRequest['scopes'] & string[] }),
+    ...(maxActiveJobs === undefined ? {} : { maxActiveJobs }),
   };
 }
 

@@ -58,7 +58,7 @@ export function decodeJob(h: Record<string, string>): JobRecord | undefined {
   };
 }
 
-// KEYS: idempotency key (or a dummy), job, tenant index, sequence, stats.
+// KEYS: idempotency key (or a dummy), job, tenant index, sequence, stats, tenant's active set.
 // ARGV: useIdem, id, ttl, fields...
 const CREATE = `
 if ARGV[1] == '1' then
@@ -70,10 +70,11 @@ local seq = redis.call('INCR', KEYS[4])
 redis.call('HSET', KEYS[2], unpack(ARGV, 4))
 redis.call('ZADD', KEYS[3], seq, ARGV[2])
 redis.call('HINCRBY', KEYS[5], 'queued', 1)
+redis.call('SADD', KEYS[6], ARGV[2])
 return {1, ARGV[2]}
 `;
 
-// KEYS: job, running set, stats. ARGV: allowed-from statuses (comma list), new status, field pairs...
+// KEYS: job, running set, stats, the tenant's active set. ARGV: allowed-from statuses (comma list), new status, field pairs...
 // Returns the status before the call; the change happened iff it was in the allowed list.
 const TRANSITION = `
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -87,6 +88,7 @@ for s in string.gmatch(ARGV[1], '[^,]+') do
       redis.call('SADD', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
     elseif ARGV[2] ~= 'queued' then
       redis.call('SREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+      redis.call('SREM', KEYS[4], redis.call('HGET', KEYS[1], 'id'))
     end
     return current
   end
@@ -119,12 +121,13 @@ export class JobStore {
       idempotencyKey === undefined ? k.sequence : k.idempotency(job.tenant, idempotencyKey);
     const reply = (await this.redis.eval(
       CREATE,
-      5,
+      6,
       idemKey,
       k.job(job.id),
       k.tenantJobs(job.tenant),
       k.sequence,
       statsKey(k, 'jobs'),
+      k.tenantActive(job.tenant),
       idempotencyKey === undefined ? '0' : '1',
       job.id,
       String(IDEMPOTENCY_TTL_SECONDS),
@@ -206,12 +209,14 @@ export class JobStore {
     fields: Partial<Record<keyof JobRecord, string>> = {},
   ): Promise<TransitionResult> {
     const pairs = Object.entries(fields).flatMap(([k, v]) => [k, v ?? '']);
+    const tenant = (await this.redis.hget(this.keys.job(id), 'tenant')) ?? '';
     const before = (await this.redis.eval(
       TRANSITION,
-      3,
+      4,
       this.keys.job(id),
       this.keys.running,
       statsKey(this.keys, 'jobs'),
+      this.keys.tenantActive(tenant),
       from.join(','),
       to,
       ...pairs,
@@ -233,6 +238,11 @@ export class JobStore {
       .expire(this.keys.job(id), ttlSeconds)
       .expire(this.keys.events(id), ttlSeconds)
       .exec();
+  }
+
+  /** Queued and running jobs of a tenant (for quotas). */
+  async activeCount(tenant: string): Promise<number> {
+    return this.redis.scard(this.keys.tenantActive(tenant));
   }
 
   async runningIds(): Promise<string[]> {

@@ -11,6 +11,8 @@ export interface Keys {
   events(id: string): string;
   /** Sorted set: a tenant's job ids scored by a global sequence number (newest = highest). */
   tenantJobs(tenant: string): string;
+  /** Set: a tenant's queued and running job ids (quotas). */
+  tenantActive(tenant: string): string;
   /** String: Idempotency-Key -> job id, per tenant. */
   idempotency(tenant: string, key: string): string;
   /** Counter behind tenantJobs' scores. */
@@ -40,6 +42,7 @@ export function keys(prefix: string): Keys {
     result: (id) => `${prefix}:result:${id}`,
     events: (id) => `${prefix}:events:${id}`,
     tenantJobs: (tenant) => `${prefix}:tenant:${tenant}:jobs`,
+    tenantActive: (tenant) => `${prefix}:tenant:${tenant}:active`,
     idempotency: (tenant, key) => `${prefix}:idem:${tenant}:${key}`,
     sequence: `${prefix}:seq`,
     running: `${prefix}:running`,

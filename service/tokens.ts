@@ -11,7 +11,7 @@ export interface TokenRecord {
   scopes: Scope[];
   name: string;
   createdAt: string;
-  /** Room for quotas: the most jobs this tenant may have queued or running (unset = none). */
+  /** The most jobs this token's tenant may have queued or running (unset = no limit). */
   maxActiveJobs?: number;
 }
 
@@ -53,9 +53,16 @@ export class TokenStore {
     tenant: string,
     scopes: Scope[],
     name: string,
+    maxActiveJobs?: number,
   ): Promise<{ token: string; record: TokenRecord }> {
     const token = newToken();
-    const record: TokenRecord = { tenant, scopes, name, createdAt: new Date().toISOString() };
+    const record: TokenRecord = {
+      tenant,
+      scopes,
+      name,
+      createdAt: new Date().toISOString(),
+      ...(maxActiveJobs === undefined ? {} : { maxActiveJobs }),
+    };
     await this.put(token, record);
     return { token, record };
   }

@@ -443,11 +443,14 @@ export interface components {
       tenant: string;
       name?: string;
       scopes?: ('admin' | 'jobs:write' | 'jobs:read')[];
+      /** @description The most queued or running jobs the tenant may have through this token (unset = no limit); more answers 429. */
+      maxActiveJobs?: number;
     };
     TokenIssued: {
       token: string;
       tenant: string;
       scopes: string[];
+      maxActiveJobs?: number;
     };
     Health: {
       /** @enum {string} */
@@ -561,6 +564,7 @@ export interface operations {
       401: components['responses']['Problem'];
       413: components['responses']['Problem'];
       415: components['responses']['Problem'];
+      429: components['responses']['Problem'];
       503: components['responses']['Problem'];
     };
   };

@@ -51,6 +51,19 @@ export function jobsRouter(ctx: ApiContext): Router {
       }
     }
 
+    const quota = principal(res).token.maxActiveJobs;
+    if (quota !== undefined) {
+      const active = await ctx.jobs.activeCount(tenant);
+      if (active >= quota) {
+        throw new HttpProblem(
+          429,
+          'Too Many Requests',
+          `This tenant has ${active} queued or running jobs; its limit is ${quota}.`,
+          {},
+          { 'Retry-After': '5' },
+        );
+      }
+    }
     const node = await chooseNode(ctx, request.node);
     const record: JobRecord = {
       id: randomUUID(),

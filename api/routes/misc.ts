@@ -93,8 +93,14 @@ export function miscRouter(ctx: ApiContext): Router {
       request.tenant,
       scopes,
       request.name ?? request.tenant,
+      request.maxActiveJobs,
     );
-    res.status(201).json({ token, tenant: record.tenant, scopes: record.scopes });
+    res.status(201).json({
+      token,
+      tenant: record.tenant,
+      scopes: record.scopes,
+      ...(record.maxActiveJobs === undefined ? {} : { maxActiveJobs: record.maxActiveJobs }),
+    });
   });
 
   return router;

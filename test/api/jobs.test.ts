@@ -307,6 +307,30 @@ describe('job API', needs('redis-server'), () => {
     assert.ok(stored.every((k) => /^[0-9a-f]{64}$/.test(k)));
   });
 
+  it('enforces a token quota of active jobs with 429, freed when a job ends', async () => {
+    const issued = await api('post', '/v1/tokens', h.admin).send({
+      tenant: 'quota',
+      maxActiveJobs: 2,
+    });
+    h.openapi.check('POST', '/v1/tokens', issued);
+    assert.equal((issued.body as { maxActiveJobs: number }).maxActiveJobs, 2);
+    const t = (issued.body as { token: string }).token;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const ok = await api('post', '/v1/jobs', t).send({ program, durationSeconds: 5 });
+      assert.equal(ok.status, 202);
+      ids.push((ok.body as { id: string }).id);
+    }
+    const over = await api('post', '/v1/jobs', t).send({ program, durationSeconds: 5 });
+    h.openapi.check('POST', '/v1/jobs', over);
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['retry-after'], '5');
+    assert.match((JSON.parse(over.text) as { detail: string }).detail, /limit is 2/);
+    await api('delete', `/v1/jobs/${ids[0]}`, t);
+    const again = await api('post', '/v1/jobs', t).send({ program, durationSeconds: 5 });
+    assert.equal(again.status, 202);
+  });
+
   it('answers unknown routes with a 404 problem and hides internal errors', async () => {
     const res = await api('get', '/v1/nothing-here');
     assert.equal(res.status, 404);
