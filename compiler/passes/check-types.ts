@@ -3,6 +3,7 @@
 // only as statements, builtins only in the probes that provide them, operators on the
 // types they accept, one type per map and per variable, printf formats against their
 // arguments, literal-only arguments, --unsafe functions.
+import { assertNever } from '../debug.js';
 import type { DiagnosticArgs, DiagnosticBag, DiagnosticKey } from '../diagnostics.js';
 import type {
   Builtin,
@@ -488,6 +489,8 @@ class Checker {
       case 'sizeof':
         if (e.arg.kind === 'expr') this.expr(e.arg.expr, 'value');
         return t;
+      default:
+        return assertNever(e, 'expression');
     }
   }
 

@@ -17,7 +17,7 @@ import { tracepointRecord, cTypeToSized } from './c-types.js';
 import type { CheckOptions, FrontConfig } from './options.js';
 import { globToRegExp, hasWildcard } from './glob.js';
 import type { RecordField } from '../types.js';
-import { InternalError } from '../debug.js';
+import { InternalError, assertNever } from '../debug.js';
 
 const ALIASES: Record<string, ProbeProvider> = {
   BEGIN: 'BEGIN',
@@ -231,6 +231,8 @@ class ProbeResolver {
         return [this.perfCounter(ap, provider, parts, target)];
       case 'watchpoint':
         return [this.watchpoint(ap, parts, target)];
+      default:
+        return assertNever(provider, 'provider');
     }
   }
 

@@ -4,6 +4,7 @@
 // analyser it walks the program more than once, so a map read before the block that assigns
 // it still gets the assigned type; only the last walk reports. It reports only what stops
 // typing (unknown names, fields, types); check types reports the rest.
+import { assertNever } from '../debug.js';
 import type { DiagnosticArgs, DiagnosticBag, DiagnosticKey } from '../diagnostics.js';
 import type {
   Builtin,
@@ -279,6 +280,8 @@ class Typer {
         if (size !== undefined) e.size = size;
         return uint64;
       }
+      default:
+        return assertNever(e, 'expression');
     }
   }
 
