@@ -61,6 +61,8 @@ export class Btf {
   private offsets: Uint32Array | undefined;
   private byName: Map<number, number[]> | undefined;
   private readonly cache = new Map<number, CType>();
+  /** Answers of type(name), misses included: a program asks for the same names again. */
+  private readonly byTypeName = new Map<string, CType | undefined>();
 
   constructor(private readonly buf: Buffer) {
     if (buf.length < 24 || buf.readUInt16LE(0) !== BTF_MAGIC) {
@@ -87,8 +89,11 @@ export class Btf {
 
   /** A struct, union, enum, typedef or base type by name (`struct x`, `union x`, `enum x`, `x`). */
   type(name: string): CType | undefined {
+    if (this.byTypeName.has(name)) return this.byTypeName.get(name);
     const id = this.findTypeId(name);
-    return id === undefined ? undefined : this.resolve(id);
+    const t = id === undefined ? undefined : this.resolve(id);
+    this.byTypeName.set(name, t);
+    return t;
   }
 
   /** The BTF id of a named type, following the same rules as type(). */
