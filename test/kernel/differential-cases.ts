@@ -195,6 +195,11 @@ export const DIFF_CASES: DiffCase[] = [
     program: `${G} { @[probe] = count(); } ${Wif('args->count < 10')} { @[probe] = count(); }`,
     iterations: 30,
   },
+  {
+    name: 'profile fires on some CPU',
+    program: 'profile:hz:99 { @sampled = 1; } interval:ms:300 { exit(); }',
+    iterations: 0,
+  },
   // Positional parameters and options.
   {
     name: 'positional parameters',
@@ -297,5 +302,10 @@ export const DIFF_CASES: DiffCase[] = [
   },
   // Errors.
   { name: 'kprobe attach failure', program: 'kprobe:vfs_read { @ = count(); }', iterations: 0 },
+  {
+    name: 'hardware probe without a PMU',
+    program: 'hardware:cpu-cycles:1000000 { @ = count(); }',
+    iterations: 0,
+  },
   { name: 'compile error', program: 'BEGIN { @ = hist(); }', iterations: 0, compareStderr: true },
 ];

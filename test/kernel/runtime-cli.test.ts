@@ -205,6 +205,27 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     assert.ok(Date.now() - t0 < 10_000);
   });
 
+  it('-p attaches USDT probes to that process and ends with it', async () => {
+    const target = spawn(wl, ['6', 'wait'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const r = await new Promise<{ stdout: string; status: number | null }>((resolve, reject) => {
+      const child = spawn(bpfqBin, [
+        '-p',
+        String(target.pid),
+        '-e',
+        `usdt:${wl}:bpfq:tick { @ticks = count(); @sum = sum(arg0); }`,
+      ]);
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('Attaching')) setTimeout(() => target.stdin!.end('go\n'), 300);
+      });
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ stdout, status }));
+    });
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, 'Attaching 1 probe...\n\n\n@sum: 15\n@ticks: 6\n');
+  });
+
   it('-p of a process that does not exist fails as bpftrace does', () => {
     const r = bpfq(['-p', '999999999', '-e', 'BEGIN { exit(); }']);
     assert.equal(r.status, 1);
