@@ -94,6 +94,10 @@ export const CODEGEN_PROGRAMS: CodegenProgram[] = [
     text: 'tracepoint:syscalls:sys_enter_write { @[buf(args->buf, 8)] = count(); printf("%r\\n", buf(args->buf, 4)); }',
   },
   {
+    name: 'buf with a run-time length',
+    text: 'tracepoint:syscalls:sys_enter_write { $n = args->count; @[buf(args->buf, $n)] = count(); printf("%r\\n", buf(args->buf, $n)); }',
+  },
+  {
     name: 'interval and profile',
     text: 'interval:ms:100 { @i = count(); } profile:hz:99 { @p[cpu] = count(); }',
   },
