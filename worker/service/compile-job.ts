@@ -8,11 +8,19 @@ import { TraceFailure, type TraceRequest } from './job-runner.js';
 import { filterByPid } from './pid-filter.js';
 
 export function compileJob(request: TraceRequest, host: CompilerHost): Artifact {
-  const result = compile(
-    { name: 'stdin', text: request.program },
-    { params: request.params, ...(request.pid === null ? {} : { pid: request.pid }) },
-    host,
-  );
+  let result: ReturnType<typeof compile>;
+  try {
+    result = compile(
+      { name: 'stdin', text: request.program },
+      { params: request.params, ...(request.pid === null ? {} : { pid: request.pid }) },
+      host,
+    );
+  } catch (err) {
+    // An exception out of compile() is a compiler bug: the same program fails the same way
+    // on every attempt, so it is not retried.
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TraceFailure({ kind: 'internal' }, `internal compiler error: ${why}`, true);
+  }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (result.artifact === undefined || errors.length > 0) {
     const diagnostics = errors.map((d) => ({
