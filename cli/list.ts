@@ -143,10 +143,7 @@ function listOne(pattern: string, options: ListOptions, host: ListHost, out: str
   listProvider(provider, fields, pattern, options, host, out, false);
 }
 
-/**
- * Splits the part after the provider on `:`, keeping a `:` that belongs to a path (a
- * uprobe target never has one in practice, so plain splitting is what bpftrace does too).
- */
+/** The `:`-separated fields after the provider (bpftrace splits paths on `:` too). */
 function splitFields(text: string): string[] {
   return text === '' ? [] : text.split(':');
 }
