@@ -711,8 +711,8 @@ class Checker {
           return;
         }
         if (c.args.length > 1) this.report('nonMapPrintArgs', c.span, c.args.length);
-        // 0.17 prints values that user space can render; an address or a whole struct is not.
-        else if (t0.kind === 'pointer' || t0.kind === 'record' || t0.kind === 'none') {
+        // 0.17 prints values user space can render, structs included, but not addresses.
+        else if (t0.kind === 'pointer') {
           this.report('notPrintable', c.span, typeStr(t0));
         }
         return;
