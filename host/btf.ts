@@ -63,6 +63,8 @@ export class Btf {
   private readonly cache = new Map<number, CType>();
   /** Answers of type(name), misses included: a program asks for the same names again. */
   private readonly byTypeName = new Map<string, CType | undefined>();
+  private strings: Map<string, number> | undefined;
+  private searches = 0;
 
   constructor(private readonly buf: Buffer) {
     if (buf.length < 24 || buf.readUInt16LE(0) !== BTF_MAGIC) {
@@ -297,6 +299,21 @@ export class Btf {
    */
   private stringOffset(name: string): number | undefined {
     if (name === '' || name.includes('\0')) return undefined;
+    // The first few names are searched for in place; a program that asks for more gets
+    // the string section decoded once into a map (~100k names in vmlinux).
+    if (this.strings === undefined && ++this.searches > 16) {
+      const map = new Map<string, number>();
+      let p = this.strStart + 1;
+      while (p < this.strEnd) {
+        const end = this.buf.indexOf(0, p);
+        if (end < 0 || end > this.strEnd) break;
+        const s = this.buf.toString('utf8', p, end);
+        if (!map.has(s)) map.set(s, p - this.strStart);
+        p = end + 1;
+      }
+      this.strings = map;
+    }
+    if (this.strings) return this.strings.get(name);
     const needle = Buffer.from(`\0${name}\0`, 'utf8');
     const at = this.buf.indexOf(needle, this.strStart);
     if (at < 0 || at + needle.length > this.strEnd) return undefined;

@@ -130,6 +130,21 @@ describe('BTF reader', () => {
     assert.equal(btf.func('nosuch'), undefined);
   });
 
+  it('answers the same after switching to the decoded string index', () => {
+    const fresh = demoBtf();
+    const names = ['struct demo', 'u32', 'enum color', 'struct inner', 'long int', 'nosuch'];
+    const first = names.map((n) => JSON.stringify(fresh.type(n)));
+    // Past 16 searches the reader decodes the string section into a map.
+    for (let i = 0; i < 20; i++) fresh.type(`struct missing${i}`);
+    const again = demoBtf();
+    for (let i = 0; i < 20; i++) again.type(`struct missing${i}`);
+    assert.deepEqual(
+      names.map((n) => JSON.stringify(again.type(n))),
+      first,
+    );
+    assert.equal(again.func('demo_fn')?.params.length, 2);
+  });
+
   it('rejects data that is not BTF', () => {
     assert.throws(() => new Btf(Buffer.alloc(64)), BtfError);
   });
