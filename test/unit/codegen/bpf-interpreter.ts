@@ -328,6 +328,25 @@ export class Interpreter {
         m.entries.delete(Buffer.from(this.bytes(Number(r[2]!), m.keySize)).toString('hex'));
         return 0n;
       }
+      case 'probe_read':
+      case 'probe_read_user':
+      case 'probe_read_kernel': {
+        const n = Number(r[2]!);
+        const from = this.bytes(Number(r[3]!), n);
+        new Uint8Array(this.memory.buffer, Number(r[1]!), n).set(from);
+        return 0n;
+      }
+      case 'probe_read_str':
+      case 'probe_read_user_str':
+      case 'probe_read_kernel_str': {
+        const n = Number(r[2]!);
+        const from = this.bytes(Number(r[3]!), n);
+        const end = Math.min(from.indexOf(0) < 0 ? n - 1 : from.indexOf(0), n - 1);
+        const out = new Uint8Array(this.memory.buffer, Number(r[1]!), end + 1);
+        out.set(from.subarray(0, end));
+        out[end] = 0;
+        return BigInt(end + 1);
+      }
       case 'perf_event_output':
         events.push(this.bytes(Number(r[4]!), Number(r[5]!)));
         return 0n;
