@@ -143,7 +143,13 @@ export async function startEmbeddedRedis(
     mode: 0o600,
   });
 
-  const child = spawn(binary, [configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal signals the whole foreground group, and
+  // Redis must outlive the API and worker that still write to it while they shut down; stop()
+  // ends it last.
+  const child = spawn(binary, [configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-2000);

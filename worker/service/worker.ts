@@ -48,6 +48,19 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
+/** How long close() waits for running jobs to store their partial results. */
+const CLOSE_TIMEOUT_MS = 15_000;
+
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
   const logger = options.logger ?? pino({ name: 'bpfq-worker' });
   const keys = makeKeys(options.prefix ?? 'bpfq');
@@ -164,8 +177,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
         reaper.stop();
         const closed = worker.close(); // stops fetching; resolves when running jobs end
         processor.abortAll('shutdown');
-        await closed;
-        await removeHeartbeat(connection, keys, options.node, workerId).catch(() => undefined);
+        // With Redis gone, BullMQ and our writes would wait for it forever: bound the wait
+        // (the aborted runs have detached by then either way).
+        await withTimeout(closed, CLOSE_TIMEOUT_MS);
+        await withTimeout(
+          removeHeartbeat(connection, keys, options.node, workerId).catch(() => undefined),
+          2000,
+        );
         subscriber.disconnect();
         connection.disconnect();
       })();
