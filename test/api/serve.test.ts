@@ -51,6 +51,8 @@ describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
     const serve = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'serve'], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group, like a shell job: Ctrl-C signals the whole group.
+      detached: true,
     });
     let stderr = '';
     serve.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -94,7 +96,7 @@ describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
       ).text();
       assert.equal(text, expected);
 
-      serve.kill('SIGINT');
+      process.kill(-serve.pid!, 'SIGINT'); // what Ctrl-C in a terminal does
       assert.equal(await exited, 0, stderr);
       assert.deepEqual(redisServersIn(dir), [], 'no redis-server left behind');
     } finally {
