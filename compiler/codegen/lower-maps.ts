@@ -27,9 +27,12 @@ export abstract class MapLowering extends BuiltinLowering {
   }
 
   /** The key of `@m[keys]` in a new buffer (with room for the bucket/index u64 when indexed). */
-  protected mapKey(m: UserMap, keys: readonly Expr[]): Mem {
+  protected mapKey(m: UserMap, keys: readonly Expr[], indexWritten = false): Mem {
     const { e } = this;
     const key = e.alloc(m.artifact.keySize);
+    // A bucket/index slot nobody fills (delete of a hist map's element) must still be
+    // written: the verifier rejects a key with uninitialised stack bytes.
+    if (m.indexed && !indexWritten) storeImm(e, this.indexSlot(m, key), 0n, 8);
     if (m.arrayKey) {
       storeImm(e, key, 0n, 4);
     } else if (keys.length === 0) {
@@ -150,13 +153,13 @@ export abstract class MapLowering extends BuiltinLowering {
     };
     switch (m.aggregate) {
       case 'count': {
-        const key = this.mapKey(m, target.keys);
+        const key = this.mapKey(m, target.keys, true);
         this.addAt(name, key, imm(1), !m.arrayKey);
         return;
       }
       case 'sum': {
         const v = value();
-        const key = this.mapKey(m, target.keys);
+        const key = this.mapKey(m, target.keys, true);
         this.addAt(name, key, v, true);
         return;
       }
@@ -164,7 +167,7 @@ export abstract class MapLowering extends BuiltinLowering {
       case 'stats': {
         // 0.17's layout: index 0 counts, index 1 totals, under the same user key.
         const v = value();
-        const key = this.mapKey(m, target.keys);
+        const key = this.mapKey(m, target.keys, true);
         const idx = this.indexSlot(m, key);
         storeImm(e, idx, 0n, 8);
         this.addAt(name, key, imm(1), true);
@@ -175,7 +178,7 @@ export abstract class MapLowering extends BuiltinLowering {
       case 'hist': {
         const v = this.fresh(value());
         const index = this.log2Index(v);
-        const key = this.mapKey(m, target.keys);
+        const key = this.mapKey(m, target.keys, true);
         storeReg(e, this.indexSlot(m, key), index, 8);
         this.addAt(name, key, imm(1), true);
         return;
@@ -185,7 +188,7 @@ export abstract class MapLowering extends BuiltinLowering {
         assert(t.kind === 'lhist', 'lhist map without lhist type');
         const v = this.fresh(value());
         const index = this.linearIndex(v, t.min, t.max, t.step);
-        const key = this.mapKey(m, target.keys);
+        const key = this.mapKey(m, target.keys, true);
         storeReg(e, this.indexSlot(m, key), index, 8);
         this.addAt(name, key, imm(1), true);
         return;
@@ -193,7 +196,7 @@ export abstract class MapLowering extends BuiltinLowering {
       case 'min':
       case 'max': {
         const v = this.toReg(value());
-        const key = this.mapKey(m, target.keys);
+        const key = this.mapKey(m, target.keys, true);
         this.minMax(name, key, v, m.aggregate, isSigned(m.info.value));
         return;
       }

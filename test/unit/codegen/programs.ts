@@ -156,6 +156,10 @@ export const CODEGEN_PROGRAMS: CodegenProgram[] = [
     text: `${R} /@seen[tid] == 0/ { @seen[tid] = 1; @n = @n + 1; }`,
   },
   { name: 'exit in a probe', text: 'interval:ms:100 { exit(); }' },
+  {
+    name: 'delete from hist and avg maps',
+    text: 'BEGIN { @h[1] = hist(5); delete(@h[1]); @a[2] = avg(3); delete(@a[2]); }',
+  },
   // kprobes load (the verifier accepts KPROBE programs) even where attaching them fails.
   {
     name: 'kprobe arguments, sarg and func',
