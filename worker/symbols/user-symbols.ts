@@ -7,7 +7,7 @@
 // tables of its files loaded, so its addresses still resolve after it exits.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { findDebugFile } from '../../host/debug-files.js';
-import { ElfFile, bufferSource } from '../../host/elf.js';
+import { ElfFile, bufferSource, type RawElfSymbol } from '../../host/elf.js';
 import type { ResolvedUserSymbol } from '../output/symbolizer.js';
 import { codeMappings, readMaps, type Mapping } from './proc-maps.js';
 import { demangle } from './demangle.js';
@@ -151,12 +151,21 @@ export function buildTable(elf: ElfFile, debug: ElfFile | undefined): SymbolTabl
   const entries = [...(debug?.rawSymbols() ?? []), ...elf.rawSymbols()].filter(
     (s) => s.value !== 0n,
   );
-  stlSort(entries, (a, b) => a.value < b.value);
+  // Sorting indices by numeric keys moves and compares exactly as sorting the entries by
+  // address would, while the addresses stay below 2^53 (any user-space ELF address does);
+  // comparing doubles is much cheaper than comparing BigInts.
+  const limit = 2n ** 53n;
+  const exact = entries.every((e) => e.value < limit);
+  const keys = Float64Array.from(entries, (e) => (exact ? Number(e.value) : 0));
+  const order = entries.map((_, i) => i);
+  if (exact) stlSort(order, (a, b) => (keys[a] ?? 0) < (keys[b] ?? 0));
+  else stlSort(order, (a, b) => (entries[a]?.value ?? 0n) < (entries[b]?.value ?? 0n));
+  const sorted = order.map((i) => entries[i] as RawElfSymbol);
   return {
     elf,
-    starts: entries.map((s) => s.value),
-    ends: entries.map((s) => s.value + s.size),
-    names: entries.map((s) => s.name),
+    starts: sorted.map((s) => s.value),
+    ends: sorted.map((s) => s.value + s.size),
+    names: sorted.map((s) => s.name),
   };
 }
 
