@@ -5,12 +5,13 @@
 // buffers, write the "\n\n" and print every map in name order. Teardown runs in `finally` in
 // the exact reverse order of setup, whatever failed.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import type { Artifact, MapArtifact } from '../../compiler/artifact.js';
 import {
   decodeEvent,
   decodeMap,
   exitOrder,
+  noSymbols,
   OUTPUT_VERSION,
   type DecodeContext,
   type DecodedEvent,
@@ -25,7 +26,7 @@ import { testRunProgram } from '../libbpf/program.js';
 import { loadArtifact, type LoadedArtifact, type LoadedProgram } from '../loader/load-artifact.js';
 import { readRawEntries, readStack } from './map-reader.js';
 import type { SessionEnd, SessionOptions, SessionResult } from './session.js';
-import { liveSymbolizer } from '../symbols/live-symbolizer.js';
+import type { LiveSymbolizer } from '../symbols/live-symbolizer.js';
 import { symbolNeeds } from './symbol-needs.js';
 
 const DEFAULT_POLL_MS = 100;
@@ -60,27 +61,25 @@ function isAlive(pid: number): boolean {
 
 /**
  * The -c child is a shell until it execs the command; its user symbols are worth keeping
- * only after that. Waits a little for the exec, then snapshots the process, so its stacks
- * and usym() still resolve if it exits before its events are read.
+ * only after that. Waits a little for the exec to have mapped the new binary (the kernel
+ * switches /proc/PID/exe before it maps the segments), then snapshots the process, so its
+ * stacks and usym() still resolve if it exits before its events are read.
  */
-async function rememberAfterExec(
-  live: ReturnType<typeof liveSymbolizer>,
-  pid: number,
-): Promise<void> {
-  let shell: string | undefined;
+async function rememberAfterExec(live: LiveSymbolizer, pid: number): Promise<void> {
+  // The holding shell is /bin/sh (see child.ts); by now it may already have exec'd.
+  let shell: string;
   try {
-    shell = readlinkSync(`/proc/${pid}/exe`);
+    shell = realpathSync('/bin/sh');
   } catch {
-    return;
+    shell = '/bin/sh';
   }
-  for (let i = 0; i < 50; i++) {
-    let exe: string;
+  for (let i = 0; i < 100; i++) {
     try {
-      exe = readlinkSync(`/proc/${pid}/exe`);
+      const exe = readlinkSync(`/proc/${pid}/exe`);
+      if (exe !== shell && readFileSync(`/proc/${pid}/maps`, 'utf8').includes(exe)) break;
     } catch {
       return;
     }
-    if (exe !== shell) break;
     await new Promise((r) => setTimeout(r, 1));
   }
   live.rememberProcess(pid);
@@ -118,8 +117,12 @@ export async function runSession(
   // Symbols: kallsyms is read before our programs exist, as 0.17 reads it (its tie order
   // between equal addresses depends on every entry), and only when something prints one.
   const needs = symbolNeeds(artifact);
-  const live = options.symbolizer === undefined ? liveSymbolizer() : undefined;
-  const symbolizer = options.symbolizer ?? live!;
+  // The symbol code (ELF, DWARF, demangling) loads only for programs that print symbols.
+  const live =
+    options.symbolizer === undefined && (needs.kernel || needs.user)
+      ? (await import('../symbols/live-symbolizer.js')).liveSymbolizer()
+      : undefined;
+  const symbolizer = options.symbolizer ?? live ?? noSymbols;
   if (live && needs.kernel) live.loadKernelSymbols();
   const traced = options.pid ?? options.child?.pid;
   let remembered = 0;
@@ -284,7 +287,8 @@ export async function runSession(
         childExited = true;
       });
       options.child.release();
-      if (live && needs.user) await rememberAfterExec(live, options.child.pid);
+      // Not awaited: the poll loop must start at once, events resolve symbols as they come.
+      if (live && needs.user) void rememberAfterExec(live, options.child.pid).catch(() => {});
     }
 
     options.onStarted?.({
