@@ -57,7 +57,8 @@ export interface paths {
     };
     /**
      * What the job printed
-     * @description JSON by default. With `Accept: text/plain` or `?format=text`, exactly the text
+     * @description JSON by default (or the job's `format` when the request states no preference). With
+     *     `Accept: text/plain` or `?format=text`, exactly the text
      *     bpftrace 0.17 would have printed; with `?format=ndjson`, the `bpftrace -f json` lines.
      *     409 while the job has no result yet (queued, running, or failed before attaching).
      */

@@ -181,6 +181,9 @@ export function jobsRouter(ctx: ApiContext): Router {
         throw badRequest('`format` must be json, text or ndjson.');
       }
       field = query;
+    } else if ((req.get('accept') ?? '*/*').trim() === '*/*') {
+      // No preference from the client: the format the submitter asked for (JSON by default).
+      field = job.format;
     } else {
       const accepted = req.accepts(['application/json', 'text/plain', 'application/x-ndjson']);
       if (accepted === false) {

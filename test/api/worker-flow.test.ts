@@ -124,6 +124,20 @@ describe('worker flow', needs('redis-server'), () => {
     assert.equal(text.text, expectedText);
     const query = await auth(request(h.app).get(`/v1/jobs/${created.id}/result?format=text`));
     assert.equal(query.text, expectedText);
+    const textJob = await submit({ program: 'BEGIN { }', durationSeconds: 1, format: 'text' });
+    await finished(textJob.id);
+    const preferred = await auth(request(h.app).get(`/v1/jobs/${textJob.id}/result`));
+    assert.match(
+      preferred.headers['content-type'] ?? '',
+      /^text\/plain/,
+      'the job format when no Accept',
+    );
+    const asked = await auth(request(h.app).get(`/v1/jobs/${textJob.id}/result`)).set(
+      'Accept',
+      'application/json',
+    );
+    assert.match(asked.headers['content-type'] ?? '', /^application\/json/);
+
     const ndjson = await auth(request(h.app).get(`/v1/jobs/${created.id}/result?format=ndjson`));
     h.openapi.check('GET', '/v1/jobs/{id}/result', ndjson);
     assert.match(ndjson.text, /^\{"type": "attached_probes", "data": \{"probes": 1\}\}\n/);
