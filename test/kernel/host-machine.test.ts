@@ -105,6 +105,20 @@ describe('host on this machine: tracefs', needs('tracefs'), () => {
     assert.equal(host.tracepointFormat('..', 'format'), undefined);
   });
 
+  it('reads tracepoint ids and kernel symbol addresses', () => {
+    const id = Number(
+      readFileSync('/sys/kernel/tracing/events/sched/sched_switch/id', 'utf8').trim(),
+    );
+    assert.equal(host.tracefs.id('sched', 'sched_switch'), id);
+    assert.equal(host.tracefs.id('nosuch', 'event'), undefined);
+    const line = readFileSync('/proc/kallsyms', 'utf8')
+      .split('\n')
+      .find((l) => / [Tt] vfs_read$/.test(l));
+    assert.ok(line);
+    assert.equal(host.kernelSymbol('vfs_read'), BigInt(`0x${line.split(' ')[0] ?? ''}`));
+    assert.equal(host.kernelSymbol('no_such_kernel_symbol_xyz'), undefined);
+  });
+
   it('counts possible CPUs', () => {
     const possible = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
     const last = Number(possible.split(/[-,]/).pop());
