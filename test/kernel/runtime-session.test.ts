@@ -160,6 +160,16 @@ describe('runSession', needs('bpf'), () => {
     assertNothingLeft(before, ['BEGIN', 'END', 'vfs_read']);
   });
 
+  it('rejects, and tears down, when an event cannot be decoded', async () => {
+    const before = snapshot();
+    const artifact = artifactOf({
+      programs: [program('BEGIN', 'raw_tracepoint', { kind: 'begin' }, body(send([31999])))],
+      maps: [events],
+    });
+    await assert.rejects(runSession(artifact, { quiet: true }), /unknown async action id 31999/);
+    assertNothingLeft(before, ['BEGIN']);
+  });
+
   it('fails a kprobe with AttachError naming it, before loading anything', async () => {
     const before = snapshot();
     const artifact = artifactOf({

@@ -17,6 +17,8 @@ const MAX_EPOLL_EVENTS = 64;
 
 export class EventReader {
   private samples = 0;
+  /** The first exception thrown by a callback, rethrown by consume(). */
+  private failure: unknown;
   private freed = false;
   private readonly epfd: number;
   private readonly epollEvents = Buffer.alloc(EPOLL_EVENT_SIZE * MAX_EPOLL_EVENTS);
@@ -40,14 +42,24 @@ export class EventReader {
     const count = (): void => {
       if (reader) reader.samples++;
     };
+    // An exception must not unwind through libbpf's C frames: keep the first one, skip the
+    // rest of the batch, and rethrow it once consume() is back in JavaScript.
+    const guard = (fn: () => void): void => {
+      if (!reader || reader.failure !== undefined) return;
+      try {
+        fn();
+      } catch (e) {
+        reader.failure = e ?? new Error('event callback failed');
+      }
+    };
     try {
       if (kind === 'perf') {
         const sample = cb.perfSample((_ctx, cpu, data, size) => {
           count();
-          options.onSample(cb.copy(data, size), cpu);
+          guard(() => options.onSample(cb.copy(data, size), cpu));
         });
         registered.push(sample);
-        const lost = cb.perfLost((_ctx, cpu, n) => options.onLost(Number(n), cpu));
+        const lost = cb.perfLost((_ctx, cpu, n) => guard(() => options.onLost(Number(n), cpu)));
         registered.push(lost);
         const pb = libBpf().perf_buffer__new(mapFd, options.pages ?? 64, sample, lost, null, null);
         if (pb === null || pb === 0n) throw new BpfError('perf_buffer__new', libC().errno());
@@ -55,7 +67,7 @@ export class EventReader {
       } else {
         const sample = cb.ringSample((_ctx, data, size) => {
           count();
-          options.onSample(cb.copy(data, Number(size)), -1);
+          guard(() => options.onSample(cb.copy(data, Number(size)), -1));
           return 0;
         });
         registered.push(sample);
@@ -78,6 +90,11 @@ export class EventReader {
       this.kind === 'perf'
         ? libBpf().perf_buffer__consume(this.handle)
         : libBpf().ring_buffer__consume(this.handle);
+    if (this.failure !== undefined) {
+      const e = this.failure;
+      this.failure = undefined;
+      throw e;
+    }
     if (rc < 0 && rc !== -4) throw new BpfError(`${this.kind}_buffer__consume`, -rc);
     return this.samples - before;
   }
