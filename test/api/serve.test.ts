@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { needs } from '../support/needs.js';
 import { repoRoot } from '../kernel/runtime-helpers.js';
 import { eventually } from './harness.js';
+import { startEmbeddedRedis } from '../../service/embedded-redis.js';
 
 /**
  * redis-server processes working in `dir` (redis rewrites its command line to its address,
@@ -104,6 +105,56 @@ describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
       // A failed run must not leave the redis-server this test's serve started.
       for (const pid of redisServersIn(dir)) process.kill(pid, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with REDIS_URL starts no redis-server of its own and leaves that Redis running', async () => {
+    const redisDir = mkdtempSync(join(tmpdir(), 'bpfq-serve-redis-'));
+    const dir = mkdtempSync(join(tmpdir(), 'bpfq-serve-'));
+    const redis = await startEmbeddedRedis({ dataDir: redisDir, appendfsync: 'everysec' });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: '0',
+      REDIS_URL: redis.url,
+      BPFQ_DATA_DIR: dir,
+      BPFQ_ADMIN_TOKEN: 'given-admin',
+      BPFQ_PREFIX: 'withurl',
+      BPFQ_NODE: 'served-url',
+    };
+    const serve = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'serve'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    serve.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) =>
+      serve.once('exit', (code) => resolve(code)),
+    );
+    try {
+      const base = await eventually(
+        'serve to start',
+        async () => /API on (http:\/\/\S+)\/v1/.exec(stderr)?.[1],
+        30_000,
+      );
+      assert.doesNotMatch(stderr, /embedded redis-server/);
+      assert.doesNotMatch(stderr, /admin token created/, 'BPFQ_ADMIN_TOKEN is used as given');
+      assert.deepEqual(redisServersIn(dir), []);
+      const nodes = await fetch(`${base}/v1/nodes`, {
+        headers: { Authorization: 'Bearer given-admin' },
+      });
+      assert.equal(nodes.status, 200);
+      assert.deepEqual(
+        ((await nodes.json()) as { items: { name: string }[] }).items.map((n) => n.name),
+        ['served-url'],
+      );
+      serve.kill('SIGINT');
+      assert.equal(await exited, 0, stderr);
+      assert.equal(redisServersIn(redisDir).length, 1, 'the given Redis is not stopped by serve');
+    } finally {
+      if (serve.exitCode === null && serve.signalCode === null) serve.kill('SIGKILL');
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(redisDir, { recursive: true, force: true });
     }
   });
 });
