@@ -170,6 +170,27 @@ describe('runSession', needs('bpf'), () => {
     assertNothingLeft(before, ['BEGIN']);
   });
 
+  it('detaches what was attached when a later probe fails to attach', async () => {
+    const before = snapshot();
+    const tp = (event: string) =>
+      program(
+        `tracepoint:syscalls:${event}`,
+        'tracepoint',
+        { kind: 'tracepoint', category: 'syscalls', event },
+        body(count('@a')),
+      );
+    const artifact = artifactOf({
+      programs: [tp('sys_enter_getppid'), tp('sys_enter_write'), tp('sys_enter_no_such_call')],
+      maps: [events, userCount('@a')],
+    });
+    await assert.rejects(runSession(artifact, { quiet: true }), (e: unknown) => {
+      assert.ok(e instanceof AttachError);
+      assert.equal(e.probe, 'tracepoint:syscalls:sys_enter_no_such_call');
+      return true;
+    });
+    assertNothingLeft(before, ['sys_enter_getppid', 'sys_enter_write', 'sys_enter_no_such_call']);
+  });
+
   it('fails a kprobe with AttachError naming it, before loading anything', async () => {
     const before = snapshot();
     const artifact = artifactOf({
