@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ElfFile } from '../../host/elf.js';
+import { ElfFile, bufferSource } from '../../host/elf.js';
 import {
   UsdtArgError,
   fullRegister,
@@ -139,5 +139,24 @@ describe('USDT notes', () => {
       ],
     );
     assert.deepEqual(byName.get('no_args')?.args, []);
+  });
+
+  it('moves pc and semaphore when .stapsdt.base moved (prelink)', () => {
+    const bytes = Buffer.from(readFileSync(path));
+    const shoff = Number(bytes.readBigUInt64LE(40));
+    const index = elf.sections.findIndex((sec) => sec.name === '.stapsdt.base');
+    assert.ok(index > 0);
+    // Pretend prelink relocated the file by -0x10: the section moved, the notes did not.
+    const addrAt = shoff + index * 64 + 16;
+    bytes.writeBigUInt64LE(bytes.readBigUInt64LE(addrAt) - 0x10n, addrAt);
+    const moved = new ElfFile(bufferSource(bytes));
+    const shifted = usdtProbesOf(moved, path);
+    for (const [i, p] of shifted.entries()) {
+      const e = expected[i];
+      assert.ok(e);
+      assert.equal(moved.offsetToVaddr(p.fileOffset), e.location - 0x10n, p.name);
+      if (e.semaphore !== 0n)
+        assert.equal(p.semaphoreOffset, (probes[i]?.semaphoreOffset ?? 0n) - 0x10n);
+    }
   });
 });
