@@ -365,12 +365,9 @@ class Checker {
           }
           return t;
         }
-        if (
-          (e.op === '==' || e.op === '!=') &&
-          l.kind === r.kind &&
-          (l.kind === 'array' || l.kind === 'tuple') &&
-          compatible(l, r)
-        ) {
+        // Equality of two values of one kind (stacks, symbols, addresses, tuples...),
+        // compared byte for byte as 0.17 does; never of aggregations.
+        if ((e.op === '==' || e.op === '!=') && compatible(l, r) && !isAggregate(l)) {
           return t;
         }
         this.report('binopMismatch', e.span, e.op, typeStr(l), typeStr(r));

@@ -433,6 +433,16 @@ class Typer {
     const spec = FUNCTIONS.get(c.name);
     // Stack modes are identifiers, not values.
     const argTypes = c.args.map((a, i) => {
+      // print(@m), clear(@m), zero(@m) name the whole map: no keys to learn from them.
+      if (
+        i === 0 &&
+        a.kind === 'map' &&
+        a.keys.length === 0 &&
+        ['print', 'clear', 'zero'].includes(c.name)
+      ) {
+        a.type = this.program.maps.get(a.name)?.value ?? NONE;
+        return a.type;
+      }
       if ((c.name === 'kstack' || c.name === 'ustack') && i === 0 && a.kind === 'identifier') {
         if (!STACK_MODES.has(a.name)) this.report('unknownIdentifier', a.span, a.name);
         a.type = NONE;
