@@ -11,7 +11,9 @@
 //
 // What the passes guarantee once `check()` returns a program without errors:
 //  - Every Expr has `type` set (never undefined); integer expressions are 64-bit as in
-//    bpftrace 0.17 (`int` of size 8) unless a cast narrowed them (the cast's type says so).
+//    bpftrace 0.17 (`int` of size 8) except casts and memory reads (struct fields, tracepoint
+//    fields, array elements), which carry their own size; map keys, map values, variables
+//    and tuple elements widen integers to 8 bytes (MapInfo, Probe.variables, tuple types).
 //  - Positional parameters are gone: `$1` became an IntegerLiteral (or a StringLiteral when
 //    used as `str($1)`, which replaces the whole call), `$#` an IntegerLiteral.
 //  - `sizeof(...)` carries its byte count in `size`; `unroll(N)` its count in `count`.
