@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ElfFile } from '../../host/elf.js';
+import { LiveSymbolizer } from '../../worker/symbols/live-symbolizer.js';
 import { parseMaps } from '../../worker/symbols/proc-maps.js';
 import { UserSymbols, lookup, type SymbolTable } from '../../worker/symbols/user-symbols.js';
 import { hostFixture } from './host-fixtures.js';
@@ -45,6 +46,35 @@ describe('user symbols', () => {
     assert.equal(syms.resolve(pid, 0x10n), undefined);
     // Never remembered and gone: unknown, as bpftrace 0.17 prints it.
     assert.equal(new UserSymbols().resolve(pid, mapping.start), undefined);
+  });
+
+  it('watches a process until it exits', async () => {
+    const child = spawn(hostFixture('usdt-demo'), ['100000', '20'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const sym = new LiveSymbolizer();
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const pid = child.pid ?? 0;
+      const stop = sym.watchProcess(pid, 20);
+      const main = parseMaps(readFileSync(`/proc/${pid}/maps`, 'utf8')).find(
+        (m) => m.path === hostFixture('usdt-demo') && m.perms.includes('x'),
+      );
+      assert.ok(main);
+      child.kill('SIGKILL');
+      await exited;
+      await new Promise((r) => setTimeout(r, 60));
+      stop();
+      // Still resolvable after exit: the watch kept the last snapshot.
+      const work = ElfFile.open(hostFixture('usdt-demo'))
+        .symbols()
+        .find((s) => s.name === 'work');
+      assert.ok(work);
+      const addr: bigint = main.start + (work.fileOffset - main.offset);
+      assert.equal(sym.user(pid, addr)?.name, 'work');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.equal(typeof sym.watchProcess(0x7ffffff0, 20), 'function');
   });
 
   it('names vDSO code in a live process', () => {

@@ -42,6 +42,21 @@ export class LiveSymbolizer implements Symbolizer {
     return this.userSymbols.rememberProcess(pid);
   }
 
+  /**
+   * Remembers a process now and again every `intervalMs` (default 1000) while it lives,
+   * so libraries it loads later (dlopen) are known too. Returns a function that stops
+   * watching; watching also stops by itself once the process is gone. The timer never
+   * keeps Node alive.
+   */
+  watchProcess(pid: number, intervalMs = 1000): () => void {
+    if (!this.rememberProcess(pid)) return () => {};
+    const timer = setInterval(() => {
+      if (!this.rememberProcess(pid)) clearInterval(timer);
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   forgetProcess(pid: number): void {
     this.userSymbols.forget(pid);
   }
