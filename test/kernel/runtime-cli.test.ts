@@ -197,7 +197,7 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
   });
 
   it('-p ends the run when the process exits', async () => {
-    const target = spawn('sleep', ['0.8']);
+    const target = spawn('sleep', ['1.5']);
     const t0 = Date.now();
     const r = bpfq(['-p', String(target.pid), '-e', 'interval:ms:100 { @ticks = count(); }']);
     assert.equal(r.status, 0, r.stderr);
@@ -209,15 +209,19 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     const target = spawn(wl, ['6', 'wait'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const r = await new Promise<{ stdout: string; status: number | null }>((resolve, reject) => {
       const child = spawn(bpfqBin, [
+        '-v',
         '-p',
         String(target.pid),
         '-e',
         `usdt:${wl}:bpfq:tick { @ticks = count(); @sum = sum(arg0); }`,
       ]);
       let stdout = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.includes('Attaching')) setTimeout(() => target.stdin!.end('go\n'), 300);
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // Let the workload run once the probe is attached.
+        if (/probes attached; tracing/.test(stderr)) target.stdin!.end('go\n');
       });
       child.on('error', reject);
       child.on('close', (status) => resolve({ stdout, status }));

@@ -291,6 +291,7 @@ export async function runSession(
       if (live && needs.user) void rememberAfterExec(live, options.child.pid).catch(() => {});
     }
 
+    if (options.verbose) log(`${attachments.length} probes attached; tracing`);
     options.onStarted?.({
       printMaps: () => {
         printMapsRequested = true;
