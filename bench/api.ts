@@ -43,8 +43,29 @@ export interface ApiBenchOptions {
   program?: string;
 }
 
+export interface Distribution {
+  p50: number;
+  p99: number;
+  min: number;
+  max: number;
+  samples: number;
+}
+
+function distribution(values: number[]): Distribution {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    min: sorted[0] ?? NaN,
+    max: sorted[sorted.length - 1] ?? NaN,
+    samples: sorted.length,
+  };
+}
+
 export interface ApiBenchResult {
-  submitToAttachedMs: { p50: number; p99: number; min: number; max: number; samples: number };
+  submitToAttachedMs: Distribution;
+  /** DELETE of a running job to its `cancelled` status (detached, partial result stored). */
+  cancelToCancelledMs: Distribution;
   getJob: { requestsPerSecond: number; latencyP50Ms: number; latencyP99Ms: number; non2xx: number };
 }
 
@@ -82,6 +103,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
     const program =
       options.program ?? 'tracepoint:syscalls:sys_enter_getppid { @calls = count(); }';
     const samples: number[] = [];
+    const cancelSamples: number[] = [];
     let lastId = '';
     for (let i = 0; i < (options.jobs ?? 20); i++) {
       const started = performance.now();
@@ -109,10 +131,20 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
         }
       }
       samples.push(attachedAt - started);
+      const cancelAsked = performance.now();
       await fetch(`${server.url}/v1/jobs/${id}`, { method: 'DELETE', headers });
+      for (let done = false; !done;) {
+        const events = await waitEvents(blocking, keys, id, after, 30_000);
+        if (events.length === 0) throw new Error(`job ${id} was not cancelled within 30 s`);
+        for (const e of events) {
+          after = e.id;
+          if (e.event === 'status' && (e.data as { status: string }).status === 'cancelled')
+            done = true;
+        }
+      }
+      cancelSamples.push(performance.now() - cancelAsked);
       lastId = id;
     }
-    const sorted = [...samples].sort((a, b) => a - b);
 
     const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
     const load = await autocannon({
@@ -122,13 +154,8 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
       headers: { Authorization: `Bearer ${admin}` },
     });
     return {
-      submitToAttachedMs: {
-        p50: percentile(sorted, 50),
-        p99: percentile(sorted, 99),
-        min: sorted[0] ?? NaN,
-        max: sorted[sorted.length - 1] ?? NaN,
-        samples: sorted.length,
-      },
+      submitToAttachedMs: distribution(samples),
+      cancelToCancelledMs: distribution(cancelSamples),
       getJob: {
         requestsPerSecond: load.requests.average,
         latencyP50Ms: load.latency.p50,

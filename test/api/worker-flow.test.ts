@@ -14,6 +14,7 @@ import { needs } from '../support/needs.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 import { scriptedRunner } from './scripted-runner.js';
 import { readSse } from './sse-client.js';
+import { readEvents } from '../../service/job-events.js';
 import type { TraceRequest } from '../../worker/service/job-runner.js';
 
 interface ApiJob {
@@ -199,18 +200,31 @@ describe('worker flow', needs('redis-server'), () => {
     );
   });
 
-  it('cancels a running job within a second; it keeps its partial result', async () => {
-    const created = await submit({ program: 'BEGIN { }', durationSeconds: 60 });
-    await eventually('running', async () =>
-      (await job(created.id)).status === 'running' ? true : undefined,
+  /** Resolves once the job has streamed at least one printf line. */
+  const printed = (id: string): Promise<true> =>
+    eventually(`job ${id} to print`, async () =>
+      (await readEvents(h.api.ctx.redis, h.api.ctx.keys, id, '0')).some((e) => e.event === 'printf')
+        ? true
+        : undefined,
     );
-    await new Promise((r) => setTimeout(r, 150)); // let a line or two be printed
-    const asked = Date.now();
+
+  it('cancels a running job; it keeps its partial result', async () => {
+    // How fast a cancel lands is measured by bench/api.ts, not asserted here.
+    const slow = await h.worker({
+      node: 'slow',
+      runner: scriptedRunner({
+        lines: Array.from({ length: 100 }, (_, i) => `${i}\n`),
+        everyMs: 100,
+      }),
+      stallMs: 600,
+      heartbeatMs: 200,
+    });
+    const created = await submit({ program: 'BEGIN { }', durationSeconds: 60, node: 'slow' });
+    await printed(created.id);
     const del = await auth(request(h.app).delete(`/v1/jobs/${created.id}`));
     h.openapi.check('DELETE', '/v1/jobs/{id}', del);
     assert.equal(del.status, 202);
-    const done = await finished(created.id, 5000);
-    assert.ok(Date.now() - asked < 1000, `cancelled in ${Date.now() - asked} ms`);
+    const done = await finished(created.id);
     assert.equal(done.status, 'cancelled');
     const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
     h.openapi.check('GET', '/v1/jobs/{id}/result', res);
@@ -223,10 +237,11 @@ describe('worker flow', needs('redis-server'), () => {
     assert.equal(result.status, 'cancelled');
     assert.equal(result.interrupted, true);
     assert.ok(
-      result.printf.length >= 1 && result.printf.length < 3,
+      result.printf.length >= 1 && result.printf.length < 100,
       `partial: ${result.printf.length} lines`,
     );
     assert.equal(result.maps.length, 1, 'the exit dump is kept');
+    await slow.close();
   });
 
   it('answers probe listings from a worker of the node', async () => {
@@ -290,12 +305,10 @@ describe('worker flow', needs('redis-server'), () => {
         (await job(created.id)).status === 'running' ? true : undefined,
       );
       child.kill('SIGKILL');
-      const killed = Date.now();
       const done = await finished(created.id, 10_000);
       assert.equal(done.status, 'failed');
       assert.equal(done.error, 'worker lost');
       assert.equal(done.errorDetail?.kind, 'worker-lost');
-      assert.ok(Date.now() - killed < 5000);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
@@ -304,7 +317,10 @@ describe('worker flow', needs('redis-server'), () => {
   it('on shutdown interrupts running jobs and keeps their partial results', async () => {
     const w = await h.worker({
       node: 'leaving',
-      runner: scriptedRunner({ lines: ['a\n', 'b\n', 'c\n', 'd\n'], everyMs: 100 }),
+      runner: scriptedRunner({
+        lines: Array.from({ length: 100 }, (_, i) => `${i}\n`),
+        everyMs: 100,
+      }),
       stallMs: 600,
       heartbeatMs: 200,
     });
@@ -312,7 +328,7 @@ describe('worker flow', needs('redis-server'), () => {
     await eventually('running', async () =>
       (await job(created.id)).status === 'running' ? true : undefined,
     );
-    await new Promise((r) => setTimeout(r, 120));
+    await printed(created.id);
     await w.close();
     const done = await job(created.id);
     assert.equal(done.status, 'failed');
@@ -320,7 +336,7 @@ describe('worker flow', needs('redis-server'), () => {
     const res = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
     const result = res.body as { interrupted: boolean; printf: string[] };
     assert.equal(result.interrupted, true);
-    assert.ok(result.printf.length >= 1 && result.printf.length < 4);
+    assert.ok(result.printf.length >= 1 && result.printf.length < 100);
     const nodes = await auth(request(h.app).get('/v1/nodes'));
     assert.ok(
       !(nodes.body as { items: { name: string }[] }).items.some((n) => n.name === 'leaving'),
