@@ -305,8 +305,11 @@ export async function runSession(
         if (reader) await reader.poll(pollMs);
         else
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            timers.push(setTimeout(resolve, pollMs));
+            const t = setTimeout(resolve, pollMs);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
           });
         wake = undefined;
         rememberTraced();
