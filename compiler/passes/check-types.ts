@@ -3,7 +3,7 @@
 // only as statements, builtins only in the probes that provide them, operators on the
 // types they accept, one type per map and per variable, printf formats against their
 // arguments, literal-only arguments, --unsafe functions.
-import { assertNever } from '../debug.js';
+import { InternalError, assertNever } from '../debug.js';
 import type { DiagnosticArgs, DiagnosticBag, DiagnosticKey } from '../diagnostics.js';
 import type {
   Builtin,
@@ -775,7 +775,8 @@ class Checker {
       case 'kaddr': {
         const name = this.stringLiteralArg(c, 0);
         if (name === undefined) return;
-        const addr = this.host.kernelSymbol(name);
+        const addr = this.hostCall(c, () => this.host.kernelSymbol(name));
+        if (addr === null) return;
         if (addr === undefined) this.report('kernelSymbolNotFound', c.span, name);
         else c.resolved = addr;
         return;
@@ -797,9 +798,10 @@ class Checker {
           )
             continue;
           // uaddr names data (STT_OBJECT), as 0.17 resolves it.
-          const sym = this.host
-            .elfSymbols(t.attach.path)
-            .find((s) => s.name === name && s.kind === 'object');
+          const path = t.attach.path;
+          const syms = this.hostCall(c, () => this.host.elfSymbols(path));
+          if (syms === null) return;
+          const sym = syms.find((s) => s.name === name && s.kind === 'object');
           if (!sym) {
             this.report('symbolNotFound', c.span, `${t.attach.path}:${name}`);
             return;
@@ -906,6 +908,20 @@ class Checker {
       case 'count':
       default:
         return;
+    }
+  }
+
+  /**
+   * A host lookup for a compile-time function; a host failure (an unreadable file) is the
+   * user's problem and becomes a diagnostic. Returns null after reporting it.
+   */
+  private hostCall<T>(c: Call, f: () => T): T | null {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof InternalError || !(e instanceof Error)) throw e;
+      this.report('hostError', c.span, `${c.name}()`, e.message);
+      return null;
     }
   }
 
