@@ -77,6 +77,24 @@ describe('probe listing replays bpftrace -l', () => {
   }
 });
 
+describe('kernel function listing', () => {
+  it('lists kprobes and kretprobes from a readable function list', () => {
+    const host: ListHost = {
+      ...storedHost(),
+      kernelFunctionList: () => ({
+        ok: true,
+        names: ['vfs_open', 'vfs_read', 'vfs_write', 'xfs_read'],
+      }),
+    };
+    assert.equal(
+      listProbes('kprobe:vfs_*', {}, host),
+      'kprobe:vfs_open\nkprobe:vfs_read\nkprobe:vfs_write\n',
+    );
+    assert.equal(listProbes('kr:*read', {}, host), 'kretprobe:vfs_read\nkretprobe:xfs_read\n');
+    assert.equal(listProbes('k:nothing*', {}, host), '');
+  });
+});
+
 describe('probe globs', () => {
   it('anchors and treats only * as special', () => {
     assert.ok(globToRegExp('sys_enter_open*').test('sys_enter_openat'));
