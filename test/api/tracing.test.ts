@@ -145,7 +145,16 @@ describe(
         async () => (expected.includes('Attaching') ? true : undefined),
         20_000,
       );
-      await sleep(500); // 0.17 prints the banner before attaching
+      // 0.17 prints the banner before attaching: wait for its two tracepoint perf events.
+      await eventually(
+        'bpftrace to attach',
+        async () =>
+          bpfFdsOf(oracle.pid!).filter((k) => k === 'anon_inode:[perf_event]').length >= 2
+            ? true
+            : undefined,
+        20_000,
+      );
+      await sleep(100); // the enable ioctl follows each perf_event_open
       oracleLoad.go();
       await exited(oracle);
       assert.match(expected, /^Attaching 2 probes\.\.\.\nbig 91\n/);
