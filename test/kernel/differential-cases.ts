@@ -300,6 +300,42 @@ export const DIFF_CASES: DiffCase[] = [
     options: ['--unsafe'],
     iterations: 5,
   },
+  // Everyday one-liners.
+  {
+    name: 'exit tracepoint hist of return values',
+    program:
+      'tracepoint:syscalls:sys_exit_write /pid == cpid/ { @ret = hist(args->ret); @big[args->ret > 10] = count(); }',
+    iterations: 20,
+  },
+  {
+    name: 'raw_syscalls with a field predicate',
+    program:
+      'tracepoint:raw_syscalls:sys_enter /pid == cpid && args->id == 1/ { @[args->id] = count(); }',
+    iterations: 20,
+  },
+  {
+    name: 'start/end pairing with delete',
+    program:
+      'tracepoint:syscalls:sys_enter_write /pid == cpid/ { @start[tid] = nsecs; } ' +
+      'tracepoint:syscalls:sys_exit_write /pid == cpid && @start[tid]/ { @n = count(); delete(@start[tid]); }',
+    iterations: 20,
+  },
+  {
+    name: 'uretprobe',
+    program: 'uretprobe:WORKLOAD:bpfq_work /pid == cpid/ { @returns = count(); }',
+    iterations: 9,
+  },
+  {
+    name: 'str of a tracepoint string argument',
+    program:
+      'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("%s\\n", str(args->filename)); }',
+    iterations: 3,
+  },
+  {
+    name: 'process exit tracepoint',
+    program: 'tracepoint:sched:sched_process_exit /pid == cpid/ { printf("exit %s\\n", comm); }',
+    iterations: 3,
+  },
   // Errors.
   { name: 'kprobe attach failure', program: 'kprobe:vfs_read { @ = count(); }', iterations: 0 },
   {
