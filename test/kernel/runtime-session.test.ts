@@ -10,6 +10,7 @@ import {
   alu,
   call,
   exit,
+  insn,
   ld,
   st,
   type Item,
@@ -116,6 +117,46 @@ describe('runSession', needs('bpf'), () => {
     );
     assert.deepEqual(seen, ['attached_probes', 'printf', 'printf', 'end', 'map', 'map']);
     assertNothingLeft(before, ['BEGIN', 'END', 'vfs_read']);
+  });
+
+  it('reads events from a BPF ring buffer as well', async () => {
+    const before = snapshot();
+    const ring: MapArtifact = {
+      ...events,
+      type: 'ringbuf',
+      keySize: 0,
+      valueSize: 0,
+      maxEntries: 1 << 16,
+    };
+    /** bpf_ringbuf_output(map, data, size, 0): helper 130, not in the compiler's table. */
+    const ringSend = (words: number[]): Item[] => {
+      const size = words.length * 8;
+      return [
+        ...words.map((w, i) => st.dw(R10, -size + i * 8, w)),
+        ld.mapFd(R1, 'printf'),
+        alu.mov.reg(R2, R10),
+        alu.add.imm(R2, -size),
+        alu.mov.imm(R3, size),
+        alu.mov.imm(R4, 0),
+        insn({ opcode: 0x85, dst: 0, src: 0, off: 0, imm: 130 }),
+      ];
+    };
+    const artifact = artifactOf({
+      programs: [
+        program(
+          'BEGIN',
+          'raw_tracepoint',
+          { kind: 'begin' },
+          body(ringSend([0, 9]), ringSend([30000])),
+        ),
+      ],
+      maps: [ring],
+      printf: [{ format: 'ring %d\n', args: [{ type: int64, offset: 8 }], size: 16 }],
+    });
+    const result = await runSession(artifact);
+    assert.equal(result.end, 'exit');
+    assert.equal(renderText(result.output), 'Attaching 1 probe...\nring 9\n\n\n');
+    assertNothingLeft(before, ['BEGIN']);
   });
 
   it('drops events after exit() until END, as bpftrace 0.17 does', async () => {
