@@ -3,7 +3,7 @@
 // std::sort), and user stack frames of a process, resolved here after it has exited.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { symbolsWithDebugInfo } from '../../host/debug-files.js';
 import { ElfFile } from '../../host/elf.js';
@@ -174,6 +174,43 @@ describe('C++ user symbols', needs('root', 'bpftrace'), () => {
     } finally {
       child.kill('SIGKILL');
       await exited;
+    }
+  });
+});
+
+describe('JIT code named by a perf map', needs('root', 'bpftrace'), () => {
+  it('resolves node --perf-basic-prof frames as bpftrace does', async () => {
+    const script =
+      'function hotLoop(n) { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); return s; }' +
+      ' const end = Date.now() + 20000; let t = 0; while (Date.now() < end) t += hotLoop(100000);';
+    const child = spawn(process.execPath, ['--perf-basic-prof', '-e', script], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const pid = child.pid ?? 0;
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const sym = new LiveSymbolizer();
+      assert.ok(sym.rememberProcess(pid));
+      const out = runBpftrace([
+        '-p',
+        String(pid),
+        '-e',
+        `profile:hz:99 /pid == ${pid}/ { @[ustack(perf, 1)] = count(); } interval:ms:1500 { exit(); }`,
+      ]);
+      assertNoBpfFds();
+      const perfMap = `/tmp/perf-${pid}.map`;
+      const frames = [...out.matchAll(/^\t([0-9a-f]+) (.+)\+(\d+) \((.*)\)$/gm)].filter(
+        (f) => f[4] === perfMap,
+      );
+      assert.ok(frames.length >= 1, out);
+      for (const f of frames) {
+        const s = sym.user(pid, BigInt(`0x${f[1] ?? ''}`));
+        assert.ok(s, f[0]);
+        assert.equal(`${s.name}+${s.offset} (${s.module})`, `${f[2]}+${f[3]} (${f[4]})`);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      rmSync(`/tmp/perf-${pid}.map`, { force: true });
     }
   });
 });

@@ -8,7 +8,12 @@ import { describe, it } from 'node:test';
 import { ElfFile } from '../../host/elf.js';
 import { LiveSymbolizer } from '../../worker/symbols/live-symbolizer.js';
 import { parseMaps } from '../../worker/symbols/proc-maps.js';
-import { UserSymbols, lookup, type SymbolTable } from '../../worker/symbols/user-symbols.js';
+import {
+  UserSymbols,
+  lookup,
+  perfMapTable,
+  type SymbolTable,
+} from '../../worker/symbols/user-symbols.js';
 import { hostFixture } from './host-fixtures.js';
 
 describe('user symbols', () => {
@@ -98,9 +103,19 @@ describe('user symbols', () => {
     );
   });
 
+  it('reads perf maps, names with spaces included', () => {
+    const t = perfMapTable(
+      '7f0000001000 40 JS:*hot /app/x.js:1:1\n7f0000000000 100 Builtin:Foo\nbad line\n',
+    );
+    assert.deepEqual(t.names, ['Builtin:Foo', 'JS:*hot /app/x.js:1:1']);
+    assert.equal(t.names[lookup(t, 0x7f0000001010n)], 'JS:*hot /app/x.js:1:1');
+    assert.equal(t.names[lookup(t, 0x7f00000000ffn)], 'Builtin:Foo');
+    assert.equal(lookup(t, 0x7f0000000100n), -1);
+    assert.equal(t.elf, undefined);
+  });
+
   it('steps back past symbols that end before the address', () => {
     const table = (entries: [bigint, bigint, string][]): SymbolTable => ({
-      elf: undefined as unknown as ElfFile, // lookup never reads the ELF file
       starts: entries.map((e) => e[0]),
       ends: entries.map((e) => e[0] + e[1]),
       names: entries.map((e) => e[2]),

@@ -5,7 +5,7 @@
 // exited, when /proc/PID/maps is gone and 0.17 falls back to hex. Here a process can be
 // remembered while it lives (rememberProcess): its mappings are kept and the symbol
 // tables of its files loaded, so its addresses still resolve after it exits.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { findDebugFile } from '../../host/debug-files.js';
 import { ElfFile, bufferSource, type RawElfSymbol } from '../../host/elf.js';
 import type { ResolvedUserSymbol } from '../output/symbolizer.js';
@@ -14,7 +14,8 @@ import { demangle } from './demangle.js';
 import { stlSort } from './stl-sort.js';
 
 export interface SymbolTable {
-  elf: ElfFile;
+  /** The file the symbols describe; absent for a perf map (absolute addresses). */
+  elf?: ElfFile;
   starts: bigint[];
   ends: bigint[];
   names: string[];
@@ -43,9 +44,16 @@ export class UserSymbols {
   rememberProcess(pid: number): boolean {
     const maps = readMaps(pid);
     if (!maps) return false;
+    // JIT compilers (node --perf-basic-prof, Java agents) name their anonymous code in
+    // /tmp/perf-PID.map, which bcc (and so bpftrace) reads for anonymous mappings.
+    const perfMap = `/tmp/perf-${pid}.map`;
+    const anonymous = existsSync(perfMap)
+      ? maps.filter((m) => m.perms.includes('x') && (m.path === '' || m.path.startsWith('[anon')))
+      : [];
     const mappings = [
       ...codeMappings(maps).map((mapping) => ({ mapping, file: fileFor(pid, mapping.path) })),
       ...maps.filter((m) => m.path === VDSO).map((mapping) => ({ mapping, file: VDSO })),
+      ...anonymous.map((mapping) => ({ mapping, file: perfMap })),
     ];
     for (const { file } of mappings) this.table(file);
     this.processes.set(pid, { mappings });
@@ -68,14 +76,15 @@ export class UserSymbols {
     const { mapping, file } = found;
     const table = this.table(file);
     if (!table) return undefined;
+    // Perf maps list absolute addresses; ELF symbols are virtual addresses of the file.
     const fileOffset = addr - mapping.start + mapping.offset;
-    const vaddr = table.elf.offsetToVaddr(fileOffset) ?? fileOffset;
+    const vaddr = table.elf ? (table.elf.offsetToVaddr(fileOffset) ?? fileOffset) : addr;
     const i = lookup(table, vaddr);
     if (i < 0) return undefined;
     return {
       name: demangle(table.names[i] ?? ''),
       offset: vaddr - (table.starts[i] ?? 0n),
-      module: mapping.path,
+      module: table.elf ? mapping.path : file,
     };
   }
 
@@ -102,8 +111,12 @@ export class UserSymbols {
     if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.table;
     let table: SymbolTable | undefined;
     try {
-      const elf = ElfFile.open(file);
-      table = buildTable(elf, findDebugFile(elf, file));
+      if (/^\/tmp\/perf-\d+\.map$/.test(file)) {
+        table = perfMapTable(readFileSync(file, 'utf8'));
+      } else {
+        const elf = ElfFile.open(file);
+        table = buildTable(elf, findDebugFile(elf, file));
+      }
     } catch {
       table = undefined;
     }
@@ -166,6 +179,26 @@ export function buildTable(elf: ElfFile, debug: ElfFile | undefined): SymbolTabl
     starts: sorted.map((s) => s.value),
     ends: sorted.map((s) => s.value + s.size),
     names: sorted.map((s) => s.name),
+  };
+}
+
+/**
+ * A perf map (`START SIZE NAME` per line, hex, names may hold spaces), sorted as bcc
+ * sorts it: std::sort on the start address, in file order before sorting.
+ */
+export function perfMapTable(text: string): SymbolTable {
+  const entries: { start: bigint; size: bigint; name: string; key: number }[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-fA-F]+) ([0-9a-fA-F]+) (.*)$/.exec(line);
+    if (!m) continue;
+    const start = BigInt(`0x${m[1] ?? '0'}`);
+    entries.push({ start, size: BigInt(`0x${m[2] ?? '0'}`), name: m[3] ?? '', key: Number(start) });
+  }
+  stlSort(entries, (a, b) => a.key < b.key);
+  return {
+    starts: entries.map((e) => e.start),
+    ends: entries.map((e) => e.start + e.size),
+    names: entries.map((e) => e.name),
   };
 }
 
