@@ -390,6 +390,8 @@ export interface components {
       /** @description The result exceeded the size cap and was cut. */
       truncated: boolean;
       attachedProbes: number;
+      /** @description The attach points, expanded (`tracepoint:syscalls:sys_enter_read`, `BEGIN`, ...). */
+      probes?: string[];
       /** @description Events the kernel or the service dropped (perf buffer overruns, printf floods). */
       lostEvents: number;
       /** @description The text of each printf (and time, cat, system, join) in order. */

@@ -182,6 +182,7 @@ describe(
       const json = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
       h.openapi.check('GET', '/v1/jobs/{id}/result', json);
       const result = json.body as {
+        probes: string[];
         printf: string[];
         maps: {
           name: string;
@@ -190,6 +191,10 @@ describe(
         records: { type: string }[];
       };
       assert.equal(result.printf.length, 9);
+      assert.deepEqual(result.probes, [
+        'tracepoint:syscalls:sys_enter_getppid',
+        'tracepoint:syscalls:sys_enter_write',
+      ]);
       const calls = result.maps.find((m) => m.name === '@calls');
       assert.deepEqual(calls?.entries[0]?.value, { type: 'int', value: 100 });
       const sizes = result.maps.find((m) => m.name === '@sizes');

@@ -26,6 +26,8 @@ export interface TraceHooks {
 export interface TraceOutcome {
   end: SessionEnd;
   attachedProbes: number;
+  /** The attach points, expanded (`tracepoint:syscalls:sys_enter_read`, `BEGIN`, ...). */
+  probes?: string[];
   lostEvents: number;
   elapsedMs: number;
 }

@@ -83,6 +83,7 @@ export function kernelRunner(): JobRunner {
         return {
           end: result.end,
           attachedProbes: result.attachedProbes,
+          probes: artifact.programs.map((p) => p.name),
           lostEvents: result.lostEvents,
           elapsedMs: result.elapsedMs,
         };

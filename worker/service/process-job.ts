@@ -172,6 +172,7 @@ export class JobProcessor implements RunningJobs {
       await this.finish(id, status, {
         records: collector.finish(),
         attachedProbes: outcome.attachedProbes,
+        ...(outcome.probes === undefined ? {} : { probes: outcome.probes }),
         lostEvents,
         elapsedMs: outcome.elapsedMs,
         interrupted,
@@ -241,6 +242,7 @@ export class JobProcessor implements RunningJobs {
     r: {
       records: OutputRecord[];
       attachedProbes: number;
+      probes?: string[];
       lostEvents: number;
       elapsedMs: number;
       interrupted: boolean;
@@ -259,6 +261,7 @@ export class JobProcessor implements RunningJobs {
         interrupted: r.interrupted,
         records: r.records,
         attachedProbes: r.attachedProbes,
+        ...(r.probes === undefined ? {} : { probes: r.probes }),
         lostEvents: r.lostEvents,
         elapsedMs: r.elapsedMs,
         ...(r.detail?.log === undefined ? {} : { verifier: r.detail.log }),

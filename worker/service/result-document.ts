@@ -120,6 +120,7 @@ export interface ResultInputs {
   interrupted: boolean;
   records: OutputRecord[];
   attachedProbes: number;
+  probes?: string[];
   lostEvents: number;
   elapsedMs: number;
   verifier?: string;
@@ -143,6 +144,7 @@ export function buildResult(inputs: ResultInputs): {
     interrupted: inputs.interrupted,
     truncated: false,
     attachedProbes: inputs.attachedProbes,
+    ...(inputs.probes === undefined ? {} : { probes: inputs.probes }),
     lostEvents: inputs.lostEvents,
     printf: inputs.records.map(recordText).filter((t): t is string => t !== undefined),
     maps: inputs.records.flatMap((r) => (r.type === 'map' ? [structuredMap(r.map)] : [])),
