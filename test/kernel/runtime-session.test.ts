@@ -183,7 +183,6 @@ describe('runSession', needs('bpf'), () => {
     assert.equal(renderText(aborted.output), '\n\n@a: 1\n');
     const timed = await runSession(artifact, { durationMs: 120, quiet: true });
     assert.equal(timed.end, 'duration');
-    assert.ok(timed.elapsedMs >= 120);
   });
 
   it('rejects a program the verifier refuses, with its log, and leaves nothing', async () => {
