@@ -137,7 +137,7 @@ describe('bpfq submit: command line', () => {
     });
   });
 
-  it('reads the program from a file, and --server/--token override the environment', async () => {
+  it('reads the program from a file or standard input; --server/--token override the environment', async () => {
     const server = await start();
     const dir = mkdtempSync(join(tmpdir(), 'bpfq-submit-'));
     try {
@@ -152,6 +152,9 @@ describe('bpfq submit: command line', () => {
         (server.requests[0]?.body as { program: string }).program,
         'BEGIN { @x = 1; exit(); }\n',
       );
+      const stdin = captureIo({ BPFQ_SERVER: server.url, BPFQ_TOKEN: TOKEN });
+      assert.equal(await runSubmit(['-'], stdin.io), 0, stdin.out.stderr);
+      assert.equal((server.requests[1]?.body as { program: string }).program, 'BEGIN { exit(); }');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -120,7 +120,7 @@ export class FakeApi {
     if (req.method === 'POST' && path === '/v1/jobs') {
       if (this.options.rejectWith)
         return problem(res, this.options.rejectWith.status, this.options.rejectWith.body);
-      this.timer = setInterval(() => this.advance(), this.options.stepMs ?? 30);
+      this.timer ??= setInterval(() => this.advance(), this.options.stepMs ?? 30);
       return json(res, 202, this.job());
     }
     if (req.method === 'GET' && path === '/v1/jobs')
