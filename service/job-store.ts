@@ -2,7 +2,7 @@
 // cancel, a worker picking the job up and the reaper never overwrite one another: a
 // transition names the statuses it may start from and is a no-op otherwise.
 import type { Redis } from 'ioredis';
-import { isTerminal, type JobErrorDetail, type JobRecord, type JobStatus } from './job.js';
+import type { JobErrorDetail, JobRecord, JobStatus } from './job.js';
 import type { Keys } from './keys.js';
 import { statsKey } from './stats.js';
 
@@ -247,10 +247,6 @@ export class JobStore {
 
   async runningIds(): Promise<string[]> {
     return this.redis.smembers(this.keys.running);
-  }
-
-  isFinished(job: JobRecord): boolean {
-    return isTerminal(job.status);
   }
 }
 
