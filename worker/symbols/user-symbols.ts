@@ -35,6 +35,7 @@ export class UserSymbols {
   private readonly tables = new Map<string, CachedTable>();
   private readonly processes = new Map<number, ProcessSnapshot>();
   private vdso: SymbolTable | null | undefined;
+  private readonly refreshed = new Map<number, number>();
 
   /**
    * Snapshots a live process's code mappings and loads the symbols of their files, so
@@ -63,12 +64,18 @@ export class UserSymbols {
   /** Drops what is known about a process (its pid may be reused). */
   forget(pid: number): void {
     this.processes.delete(pid);
+    this.refreshed.delete(pid);
   }
 
   resolve(pid: number, addr: bigint): ResolvedUserSymbol | undefined {
     let found = this.mappingOf(pid, addr);
     if (!found) {
-      // Unknown process or an address in a library mapped since the snapshot.
+      // Unknown process or an address in a library mapped since the snapshot. A stack
+      // dump can hold many addresses no mapping explains: re-read maps at most every
+      // 200 ms per process.
+      const last = this.refreshed.get(pid) ?? 0;
+      if (this.processes.has(pid) && Date.now() - last < 200) return undefined;
+      this.refreshed.set(pid, Date.now());
       if (!this.rememberProcess(pid)) return undefined;
       found = this.mappingOf(pid, addr);
       if (!found) return undefined;
