@@ -220,8 +220,9 @@ class Checker {
     const value = this.expr(s.value, isMap && s.compound === undefined ? 'mapValue' : 'value');
     if (s.target.kind === 'map') this.mapKeys(s.target);
     if (this.errorCount() !== before) return;
-    if (s.value.kind === 'builtin' && s.value.name === 'ctx') {
-      this.report('contextToMap', s.value.span);
+    if (s.target.kind === 'map' && this.isContext(s.value)) {
+      // bpftrace points at the `=`.
+      this.report('contextToMap', s.opSpan);
       return;
     }
     if (value.kind === 'none') {
@@ -286,6 +287,13 @@ class Checker {
     }
   }
 
+  /** The probe's context pointer: `ctx`, or `args` of a tracepoint (the same pointer). */
+  private isContext(e: Expr): boolean {
+    if (e.kind !== 'builtin') return false;
+    if (e.name === 'ctx') return true;
+    return e.name === 'args' && this.providers().includes('tracepoint');
+  }
+
   /** Key count and types against the map's; tuples are not keys in 0.17. */
   private mapKeys(m: MapRef): void {
     let tupleKey = false;
@@ -296,6 +304,10 @@ class Checker {
     });
     if (tupleKey) {
       this.report('tupleAsMapKey', m.span);
+      return;
+    }
+    if (m.keys.some((k) => this.isContext(k))) {
+      this.report('contextAsKey', m.span);
       return;
     }
     const info = this.program.maps.get(m.name);
@@ -813,7 +825,8 @@ class Checker {
       case 'reg': {
         const name = this.stringLiteralArg(c, 0);
         if (name === undefined) return;
-        this.notIn(c, ['BEGIN', 'END']);
+        // Registers come from the probe's pt_regs; these probes have none.
+        this.notIn(c, ['BEGIN', 'END', 'tracepoint', 'rawtracepoint', 'kfunc', 'kretfunc']);
         if (!X86_REGISTERS.has(name)) this.report('invalidRegister', c.span, name);
         return;
       }

@@ -111,7 +111,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   mapExpected: { program: 'BEGIN { clear(1); }', span: [1, 9, 17] },
   mapIndexed: { program: 'BEGIN { @ = 1; clear(@[1]); }', span: [1, 16, 27] },
   stringLiteralTooLong: { program: `BEGIN { @x = "${'a'.repeat(70)}"; }`, span: [1, 14, 86] },
-  contextToMap: { program: 'BEGIN { @ = ctx; }', span: [1, 13, 16] },
+  contextToMap: { program: 'BEGIN { @ = ctx; }', span: [1, 11, 12] },
   lhistStepTooLarge: { program: 'BEGIN { @ = lhist(1, 0, 10, 20); }', span: [1, 13, 32] },
   lhistMinNegative: { program: 'BEGIN { @ = lhist(1, -1, 10, 1); }', span: [1, 13, 32] },
   lhistTooManyBuckets: { program: 'BEGIN { @ = lhist(1, 0, 10000000, 1); }', span: [1, 13, 37] },
@@ -166,6 +166,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   hostError: { program: 'uprobe:/etc/hostname:f { }', span: [1, 1, 23] },
   mapTopDivIgnored: { program: 'BEGIN { @ = stats(1); print(@, 2); }', span: [1, 23, 34] },
   debugf: { program: 'BEGIN { debugf("x"); }', span: [1, 9, 20] },
+  contextAsKey: { program: 'software:faults { @b[ctx] = 1; }', span: [1, 19, 26] },
   ctxInTracepoint: {
     program: 'tracepoint:syscalls:sys_enter_read { @ = ctx + 1; }',
     span: [1, 42, 45],
