@@ -258,7 +258,14 @@ function statistic(
   });
   switch (fn) {
     case 'count':
-      return { value: numbers.length, note: 'number of entries' };
+      // Counting the keys of one value would give 1 for `@calls = count()`, which reads like
+      // its value but is not: say so instead of answering a different question.
+      if (ref.key !== undefined || result.map(ref.name)?.keyed !== true) {
+        throw new EvalProblem(
+          `${label} is a single value; compare it directly (count() counts the keys of a keyed map or the samples of a histogram)`,
+        );
+      }
+      return { value: numbers.length, note: 'number of keys' };
     case 'sum':
       return { value: numbers.reduce((a, b) => a + b, 0) };
     case 'avg':

@@ -169,6 +169,8 @@ describe('assertion language: evaluation against a bpftrace result', () => {
       ['@lat > 1', /histogram/],
       ['@name + 1 > 0', /string/],
       ['@errors / 0 > 0', /division by zero/],
+      ['count(@errors) > 0', /single value; compare it directly/],
+      ['count(@calls["open"]) > 0', /single value/],
     ] as const) {
       const verdict = checkAgainst(compileAssertion(s), result);
       assert.equal(verdict.passed, false, s);
