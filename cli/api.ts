@@ -1,13 +1,14 @@
 // `bpfq api`: the HTTP API only, against REDIS_URL (what the API container runs).
 import { startApiServer } from '../api/server.js';
 import type { Command } from './main.js';
-import { SERVICE_FLAGS_HELP, serviceConfig } from './service-options.js';
+import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
 import { waitForSignal } from './wait-for-signal.js';
 
 export const command: Command = {
   help: `Usage: bpfq api [options]\n\nRuns the HTTP API against REDIS_URL.\n\n${SERVICE_FLAGS_HELP}`,
   async main(argv: string[]): Promise<number> {
-    const config = serviceConfig(argv);
+    const config = serviceConfigOrUsage('api', argv);
+    if (config === undefined) return 2;
     if (config.redisUrl === undefined) {
       process.stderr.write(
         'bpfq api: set REDIS_URL (or --redis), or run `bpfq serve` for an embedded Redis\n',

@@ -12,7 +12,7 @@ import {
 import { kernelRunner } from '../worker/service/kernel-runner.js';
 import { startWorker } from '../worker/service/worker.js';
 import type { Command } from './main.js';
-import { SERVICE_FLAGS_HELP, serviceConfig } from './service-options.js';
+import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
 import { waitForSignal } from './wait-for-signal.js';
 
 export const command: Command = {
@@ -20,7 +20,8 @@ export const command: Command = {
     'Usage: bpfq serve [options]\n\nRuns the API, one worker and (without REDIS_URL) an embedded ' +
     `redis-server.\n\n${SERVICE_FLAGS_HELP}`,
   async main(argv: string[]): Promise<number> {
-    const config = serviceConfig(argv);
+    const config = serviceConfigOrUsage('serve', argv);
+    if (config === undefined) return 2;
     // Install the handlers first: a Ctrl-C during start-up must still stop redis-server.
     const signalled = waitForSignal();
     let redis: EmbeddedRedis | undefined;

@@ -14,6 +14,20 @@ Also read: BPFQ_ADMIN_TOKEN, BPFQ_PREFIX, BPFQ_RESULT_TTL, BPFQ_MAX_RESULT_BYTES
 BPFQ_STALL_MS, BPFQ_HEARTBEAT_MS.
 `;
 
+/**
+ * The configuration, or undefined after printing `bpfq COMMAND: what is wrong` (an unknown
+ * flag, a malformed number): the caller exits with status 2.
+ */
+export function serviceConfigOrUsage(command: string, argv: string[]): ServiceConfig | undefined {
+  try {
+    return serviceConfig(argv);
+  } catch (err) {
+    process.stderr.write(`bpfq ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`Run 'bpfq ${command} --help' for the options.\n`);
+    return undefined;
+  }
+}
+
 export function serviceConfig(argv: string[]): ServiceConfig {
   const { values } = parseArgs({
     args: argv,

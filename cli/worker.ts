@@ -9,13 +9,14 @@ import {
 import { kernelRunner } from '../worker/service/kernel-runner.js';
 import { startWorker } from '../worker/service/worker.js';
 import type { Command } from './main.js';
-import { SERVICE_FLAGS_HELP, serviceConfig } from './service-options.js';
+import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
 import { waitForSignal } from './wait-for-signal.js';
 
 export const command: Command = {
   help: `Usage: bpfq worker [options]\n\nRuns a tracing worker for this node against REDIS_URL.\n\n${SERVICE_FLAGS_HELP}`,
   async main(argv: string[]): Promise<number> {
-    const config = serviceConfig(argv);
+    const config = serviceConfigOrUsage('worker', argv);
+    if (config === undefined) return 2;
     if (config.redisUrl === undefined) {
       process.stderr.write('bpfq worker: set REDIS_URL (or --redis), or run `bpfq serve`\n');
       return 2;
