@@ -5,6 +5,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:f
 import type { Command } from './main.js';
 import { parseRunArgs, RUN_HELP, UsageError, type RunArgs } from './run-args.js';
 import type { SpawnedChild } from '../worker/runtime/child.js';
+import { BufferedWriter } from './buffered-writer.js';
 
 /** Exit statuses as bpftrace 0.17 uses them. */
 const EXIT_OK = 0;
@@ -23,13 +24,6 @@ function readProgram(args: RunArgs): { name: string; text: string } {
   const file = args.file!;
   if (file === '-') return { name: 'stdin', text: readFileSync(0, 'utf8') };
   return { name: file, text: readFileSync(file, 'utf8') };
-}
-
-/** Where records go: `-o FILE` or stdout; the exit "\n\n" always goes to stdout, as 0.17's. */
-function outputSink(args: RunArgs): { write(text: string): void; close(): void } {
-  if (args.outputFile === undefined) return { write: (t) => void writeSync(1, t), close: () => {} };
-  const fd = openSync(args.outputFile, 'w');
-  return { write: (t) => void writeSync(fd, t), close: () => closeSync(fd) };
 }
 
 async function list(args: RunArgs): Promise<number> {
@@ -134,11 +128,22 @@ async function compileAndRun(
     import('../worker/runtime/index.js'),
     import('../worker/output/index.js'),
   ]);
-  const sink = outputSink(args);
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   let onUsr1: (() => void) | undefined;
   let brokenPipe = false;
+  let writeError: NodeJS.ErrnoException | undefined;
+  // Records go to `-o FILE` or stdout; the exit "\n\n" always goes to stdout, as 0.17's.
+  const onWriteError = (e: NodeJS.ErrnoException): void => {
+    // EPIPE: the reader went away (`bpfq ... | head`). bpftrace dies of SIGPIPE there; Node
+    // ignores SIGPIPE, so stop writing and end the session: it still tears down.
+    if (e.code === 'EPIPE') brokenPipe = true;
+    else writeError ??= e;
+    abort.abort();
+  };
+  const stdoutWriter = new BufferedWriter(1, onWriteError);
+  const fileFd = args.outputFile !== undefined ? openSync(args.outputFile, 'w') : undefined;
+  const sink = fileFd !== undefined ? new BufferedWriter(fileFd, onWriteError) : stdoutWriter;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -159,18 +164,16 @@ async function compileAndRun(
       onOutput: (record) => {
         if (brokenPipe) return;
         const text = output.renderRecord(args.format, record);
-        try {
-          if (record.type === 'end') writeSync(1, text);
-          else sink.write(text);
-        } catch (e) {
-          // The reader went away (`bpfq ... | head`). bpftrace dies of SIGPIPE there; Node
-          // ignores SIGPIPE, so stop writing and end the session: it still tears down.
-          if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-          brokenPipe = true;
-          abort.abort();
-        }
+        if (record.type === 'end') stdoutWriter.write(text);
+        else sink.write(text);
       },
     });
+    sink.flush();
+    stdoutWriter.flush();
+    if (writeError) {
+      stderr(`ERROR: writing the output: ${writeError.message}\n`);
+      return EXIT_ERROR;
+    }
     return brokenPipe ? EXIT_SIGPIPE : EXIT_OK;
   } catch (e) {
     killChild();
@@ -194,7 +197,9 @@ async function compileAndRun(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (onUsr1) process.off('SIGUSR1', onUsr1);
-    sink.close();
+    sink.flush();
+    stdoutWriter.flush();
+    if (fileFd !== undefined) closeSync(fileFd);
   }
 }
 
