@@ -19,6 +19,11 @@ export interface ApiServerOptions extends CreateApiOptions {
   logger?: Logger;
 }
 
+/** The server could not listen (port in use, address not available). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
 export interface ApiServer {
   api: Api;
   url: string;
@@ -60,10 +65,22 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     logger: api.ctx.logger,
   });
   const app = createApp(api.ctx);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, options.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      // express 5 hands a listen error to this callback too.
+      const s = app.listen(options.port, options.host, (err?: Error) =>
+        err ? reject(err) : resolve(s),
+      );
+      s.once('error', reject);
+    });
+  } catch (err) {
+    bootstrap.stop();
+    reaper.stop();
+    await api.close();
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${code}`);
+  }
   const port = (server.address() as AddressInfo).port;
   return {
     api,

@@ -1,5 +1,5 @@
 // `bpfq api`: the HTTP API only, against REDIS_URL (what the API container runs).
-import { startApiServer } from '../api/server.js';
+import { ListenError, startApiServer, type ApiServer } from '../api/server.js';
 import type { Command } from './main.js';
 import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
 import { waitForSignal } from './wait-for-signal.js';
@@ -15,15 +15,22 @@ export const command: Command = {
       );
       return 2;
     }
-    const server = await startApiServer({
-      redisUrl: config.redisUrl,
-      prefix: config.prefix,
-      port: config.port,
-      host: config.host,
-      stallMs: config.stallMs,
-      resultTtlSeconds: config.resultTtlSeconds,
-      ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
-    });
+    let server: ApiServer;
+    try {
+      server = await startApiServer({
+        redisUrl: config.redisUrl,
+        prefix: config.prefix,
+        port: config.port,
+        host: config.host,
+        stallMs: config.stallMs,
+        resultTtlSeconds: config.resultTtlSeconds,
+        ...(config.adminToken === undefined ? {} : { adminToken: config.adminToken }),
+      });
+    } catch (err) {
+      if (!(err instanceof ListenError)) throw err;
+      process.stderr.write(`bpfq api: ${err.message}\n`);
+      return 1;
+    }
     process.stderr.write(`bpfq api: listening on ${server.url}\n`);
     await waitForSignal();
     await server.close();

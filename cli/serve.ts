@@ -2,7 +2,7 @@
 // an embedded redis-server (service/embedded-redis.ts) with its data in BPFQ_DATA_DIR; then
 // the API and one worker. Ctrl-C stops the worker (running jobs keep partial results), the
 // API, and last the embedded Redis, so nothing is left running.
-import { startApiServer } from '../api/server.js';
+import { ListenError, startApiServer, type ApiServer } from '../api/server.js';
 import { resolveAdminToken } from '../service/admin-token.js';
 import {
   RedisServerMissingError,
@@ -43,15 +43,22 @@ export const command: Command = {
     }
     try {
       const admin = resolveAdminToken(config.adminToken, config.dataDir);
-      const api = await startApiServer({
-        redisUrl,
-        prefix: config.prefix,
-        port: config.port,
-        host: config.host,
-        adminToken: admin.token,
-        stallMs: config.stallMs,
-        resultTtlSeconds: config.resultTtlSeconds,
-      });
+      let api: ApiServer;
+      try {
+        api = await startApiServer({
+          redisUrl,
+          prefix: config.prefix,
+          port: config.port,
+          host: config.host,
+          adminToken: admin.token,
+          stallMs: config.stallMs,
+          resultTtlSeconds: config.resultTtlSeconds,
+        });
+      } catch (err) {
+        if (!(err instanceof ListenError)) throw err;
+        process.stderr.write(`bpfq serve: ${err.message}\n`);
+        return 1;
+      }
       const worker = await startWorker({
         redisUrl,
         prefix: config.prefix,
