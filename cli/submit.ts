@@ -51,7 +51,14 @@ did not compile, 3 usage, connection or authentication error, 4 timed out.
 
 export const command: Command = {
   help,
-  main: (argv) => runSubmit(argv, processIo()),
+  async main(argv) {
+    const status = await runSubmit(argv, processIo());
+    // A request the server never answered (the reason for a timeout, say) still holds a
+    // socket open; give output a moment to drain, then leave regardless. The timer is
+    // unref'd, so a process with nothing left pending exits at once without it.
+    setTimeout(() => process.exit(status), 1000).unref();
+    return status;
+  },
 };
 
 interface SubmitOptions {
@@ -246,19 +253,25 @@ class Submission {
         );
     display?.job(job);
     try {
-      job = await followJob(this.client, job.id, {
-        signal: timeout.signal,
-        onJob: (j) => display?.job(j),
-        onOutput: (text) => {
-          this.log += text;
-          display?.output(text);
-        },
-        onAttached: (n) => display?.note(`job ${job.id} attached ${n} probe${n === 1 ? '' : 's'}`),
-        onLost: (n) => display?.note(`${n} output events lost`),
-        onRetry: (reason) =>
-          display?.note(`server unavailable (${reason}); retrying for up to a minute`),
-        onFallback: (reason) => display?.note(`no live events (${reason}); polling`),
-      });
+      // Raced against the timeout as well, so even a request the server never answers
+      // cannot keep us past --timeout.
+      job = await untilAborted(
+        timeout.signal,
+        followJob(this.client, job.id, {
+          signal: timeout.signal,
+          onJob: (j) => display?.job(j),
+          onOutput: (text) => {
+            this.log += text;
+            display?.output(text);
+          },
+          onAttached: (n) =>
+            display?.note(`job ${job.id} attached ${n} probe${n === 1 ? '' : 's'}`),
+          onLost: (n) => display?.note(`${n} output events lost`),
+          onRetry: (reason) =>
+            display?.note(`server unavailable (${reason}); retrying for up to a minute`),
+          onFallback: (reason) => display?.note(`no live events (${reason}); polling`),
+        }),
+      );
     } catch (err) {
       display?.close();
       if (err instanceof TimeoutSignal) return this.timedOut(job.id);
@@ -430,6 +443,25 @@ function elapsedSeconds(job: Job): number {
   if (!job.startedAt || !job.finishedAt) return 0;
   const ms = Date.parse(job.finishedAt) - Date.parse(job.startedAt);
   return Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0;
+}
+
+/** Settles with P, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(signal: AbortSignal, p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
 }
 
 /**

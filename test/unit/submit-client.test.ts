@@ -277,6 +277,34 @@ describe('bpfq submit --wait: exit statuses', () => {
   });
 });
 
+describe('bpfq submit --wait: a server that stops answering', () => {
+  it('still exits 4 at --timeout when a request never gets an answer', async () => {
+    const server = await start({ sse: false, hangJob: true });
+    const started = Date.now();
+    const r = await submit(['-e', 'x', '--wait', '--timeout', '500ms'], server);
+    assert.equal(r.code, 4, r.stderr);
+    assert.ok(Date.now() - started < 10_000, 'waited far past the timeout');
+  });
+
+  it('bin/bpfq exits with 4 too, though the unanswered request holds a socket open', async () => {
+    const server = await start({ sse: false, hangJob: true });
+    const run = promisify(execFile);
+    const started = Date.now();
+    await assert.rejects(
+      run(bpfq, ['submit', '-e', 'x', '--wait', '--timeout', '500ms'], {
+        env: { ...process.env, BPFQ_SERVER: server.url, BPFQ_TOKEN: TOKEN },
+        timeout: 20_000,
+      }),
+      (err: { code?: number; killed?: boolean }) => {
+        assert.equal(err.killed, false, 'bin/bpfq had to be killed');
+        assert.equal(err.code, 4);
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started < 15_000);
+  });
+});
+
 describe('bpfq submit --wait: progress output', () => {
   it('writes timestamped plain lines without control characters when not on a terminal', async () => {
     const server = await start();

@@ -24,6 +24,8 @@ export interface FakeApiOptions {
   /** Serve /events as SSE (default true); false answers 501. */
   sse?: boolean;
   stepMs?: number;
+  /** Never answer GET /v1/jobs/job-1 (a wedged server). */
+  hangJob?: boolean;
   /** GET /v1/jobs/job-1 already shows the plan's last status while the stream replays. */
   jobAhead?: boolean;
   /** Answer this many GET /v1/jobs/job-1 with 503 first (a restarting server). */
@@ -126,6 +128,7 @@ export class FakeApi {
     if (req.method === 'GET' && path === '/v1/jobs')
       return json(res, 200, { items: [this.job()], nextCursor: null });
     if (path === '/v1/jobs/job-1' && req.method === 'GET') {
+      if (this.options.hangJob) return;
       if ((this.options.unavailable ?? 0) > 0) {
         this.options.unavailable = (this.options.unavailable ?? 0) - 1;
         return problem(res, 503, {
