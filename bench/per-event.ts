@@ -91,6 +91,30 @@ function xlatedInsns(id: number): number {
   return (info.bytes_xlated ?? 0) / 8;
 }
 
+function perfEventFds(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:[perf_event]') n++;
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return n;
+}
+
+async function waitForAttached(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const n = perfEventFds(pid);
+    if (n > 0 && n === last) return;
+    last = n;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`pid ${pid} attached nothing within ${timeoutMs} ms`);
+}
+
 function waitForOutput(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -121,8 +145,9 @@ async function measure(
   const child = spawn(cmd, ['-e', program], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     await waitForOutput(child, 'Attaching', 30_000);
-    // Attaching is printed before the probes attach; give the attach a moment.
-    await new Promise((r) => setTimeout(r, 300));
+    // Both tools print Attaching before they attach: wait until the process holds its perf
+    // event (each case has one tracepoint) and nothing changes for a moment.
+    await waitForAttached(child.pid!, 30_000);
     const before = new Map(programsOf(child.pid!).map((p) => [p.id, p]));
     execFileSync(wl, [String(events)]);
     const programs = programsOf(child.pid!)
