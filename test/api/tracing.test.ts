@@ -229,6 +229,25 @@ describe(
       await nothingLeft();
     });
 
+    it('attaches a USDT probe to the job’s pid (semaphore set in that process)', async () => {
+      const load = startWorkload(40);
+      const created = await submit({
+        program: `usdt:${workloadBinary()}:bpfq:tick { @ticks = count(); @sum = sum(arg0); }`,
+        durationSeconds: 60,
+        pid: load.pid,
+      });
+      await attached(created.id);
+      load.go();
+      const done = await finished(created.id);
+      assert.equal(done.status, 'completed', done.error ?? '');
+      const text = await auth(request(h.app).get(`/v1/jobs/${created.id}/result?format=text`));
+      // The workload fires bpfq:tick(i) for i = 0..39 (40 ticks, sum 780). bpftrace 0.17 itself
+      // cannot attach this semaphore-guarded probe here ("No probes to attach"), so the
+      // expected text is its layout for two scalar maps, in name order.
+      assert.equal(text.text, 'Attaching 1 probe...\n\n\n@sum: 780\n@ticks: 40\n');
+      await nothingLeft();
+    });
+
     it('cancels a running trace: it detaches and keeps its partial result', async () => {
       const created = await submit({
         program:
