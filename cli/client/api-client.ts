@@ -13,6 +13,9 @@ export interface ApiClientOptions {
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
+/** How long a request other than an event stream may go unanswered. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 export class ApiClient {
   readonly server: string;
   private readonly token: string | undefined;
@@ -102,7 +105,9 @@ export class ApiClient {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        ...(signal === undefined ? {} : { signal }),
+        // A plain request that gets no answer in a minute counts as a connection failure;
+        // event streams pass their own signal and may stay open as long as the job runs.
+        signal: signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
       if (signal?.aborted) throw err;
