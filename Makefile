@@ -1,6 +1,6 @@
 # bpfq: `make setup` once on a fresh Debian 12 machine (as root), then `make up` or `make test`.
 SHELL := /bin/bash
-DEBIAN_PACKAGES := redis-server libbpf1 bpftrace bpftool docker-compose systemtap-sdt-dev gcc libc6-dev libcap2-bin make strace
+DEBIAN_PACKAGES := redis-server libbpf1 libbpf-dev bpftrace bpftool docker-compose systemtap-sdt-dev gcc libc6-dev libcap2-bin make strace
 NODE_TEST := node --test --test-reporter=spec --test-reporter-destination=stdout \
 	--test-reporter=./dist/test/support/summary-reporter.js --test-reporter-destination=stdout
 SUMMARY := dist/test-summary.jsonl
