@@ -38,7 +38,10 @@ async function countWhile(
   const loaded = loadArtifact(artifact);
   try {
     const p = loaded.programs[0]!;
-    const a = attachProgram({ name: 'probe', fd: p.fd, attach }, pid !== undefined ? { pid } : {});
+    const a = await attachProgram(
+      { name: 'probe', fd: p.fd, attach },
+      pid !== undefined ? { pid } : {},
+    );
     onAttached?.(a.details);
     try {
       await workload();

@@ -1,36 +1,34 @@
-// Attaches one program by its target kind. Each kind lives in its own file.
+// Attaches one program by its target kind. Each kind lives in its own file, loaded the first
+// time a program of that kind attaches (start-up time counts: most scripts use one or two).
 import { assertNever } from '../../compiler/debug.js';
 import type { AttachContext, AttachableProgram, Attachment } from './attachment.js';
-import { attachTracepoint } from './tracepoint.js';
-import { attachRawTracepoint } from './rawtracepoint.js';
-import { attachPerfEvent } from './perf-event.js';
-import { attachUprobe } from './uprobe.js';
-import { attachUsdt } from './usdt.js';
-import { attachWatchpoint } from './watchpoint.js';
 import { checkKprobeSupport } from './kprobe.js';
 
 export type { AttachContext, AttachableProgram, Attachment } from './attachment.js';
 
 /** Attaches; BEGIN and END are never attached (they are test-run). */
-export function attachProgram(prog: AttachableProgram, ctx: AttachContext): Attachment {
+export async function attachProgram(
+  prog: AttachableProgram,
+  ctx: AttachContext,
+): Promise<Attachment> {
   const t = prog.attach;
   switch (t.kind) {
     case 'begin':
     case 'end':
       throw new Error(`${prog.name} is run, not attached`);
     case 'tracepoint':
-      return attachTracepoint(prog, t.category, t.event);
+      return (await import('./tracepoint.js')).attachTracepoint(prog, t.category, t.event);
     case 'rawtracepoint':
-      return attachRawTracepoint(prog, t.event);
+      return (await import('./rawtracepoint.js')).attachRawTracepoint(prog, t.event);
     case 'perf_event':
-      return attachPerfEvent(prog, t);
+      return (await import('./perf-event.js')).attachPerfEvent(prog, t);
     case 'uprobe':
     case 'uretprobe':
-      return attachUprobe(prog, t, ctx);
+      return (await import('./uprobe.js')).attachUprobe(prog, t, ctx);
     case 'usdt':
-      return attachUsdt(prog, t, ctx);
+      return (await import('./usdt.js')).attachUsdt(prog, t, ctx);
     case 'watchpoint':
-      return attachWatchpoint(prog, t, ctx);
+      return (await import('./watchpoint.js')).attachWatchpoint(prog, t, ctx);
     case 'kprobe':
     case 'kretprobe':
     case 'kfunc':

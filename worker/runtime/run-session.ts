@@ -267,7 +267,7 @@ export async function runSession(
     const target = options.pid ?? options.child?.pid;
     const attachCtx = target !== undefined ? { pid: target, onLog: log } : { onLog: log };
     for (const p of attachOrder(loaded.programs)) {
-      attachments.push(attachOne(p, attachCtx));
+      attachments.push(await attachOne(p, attachCtx));
       if (options.verbose)
         for (const d of attachments[attachments.length - 1]!.details)
           log(`${p.artifact.name}: ${d}`);
@@ -384,12 +384,12 @@ export function attachOrder(programs: readonly LoadedProgram[]): LoadedProgram[]
   ];
 }
 
-function attachOne(
+async function attachOne(
   p: LoadedProgram,
   ctx: { pid?: number; onLog: (line: string) => void },
-): Attachment {
+): Promise<Attachment> {
   try {
-    return attachProgram({ name: p.artifact.name, fd: p.fd, attach: p.artifact.attach }, ctx);
+    return await attachProgram({ name: p.artifact.name, fd: p.fd, attach: p.artifact.attach }, ctx);
   } catch (e) {
     if (e instanceof AttachError) throw e;
     const reason =
