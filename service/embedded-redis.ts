@@ -4,7 +4,7 @@
 // up in `ps`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -36,7 +36,10 @@ export class RedisServerMissingError extends Error {
 }
 
 export interface EmbeddedRedis {
-  /** `redis://:password@127.0.0.1:port`, for ioredis and BullMQ. */
+  /**
+   * `redis://:password@127.0.0.1:port`, for ioredis and BullMQ. When a server left running
+   * by an earlier start still serves the data directory, this is that server.
+   */
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
@@ -71,6 +74,7 @@ function configText(dataDir: string, port: number, password: string, fsync: stri
     // The AOF is the durable copy; RDB snapshots would only add fork pauses.
     'save ""',
     'daemonize no',
+    `pidfile ${q(join(dataDir, 'redis.pid'))}`,
     `logfile ${q(join(dataDir, 'redis.log'))}`,
     `requirepass ${q(password)}`,
     // BullMQ needs keys never evicted.
@@ -130,14 +134,80 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** Whether `pid` is alive (signal 0 probes without signalling). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A redis-server still serving this data directory: one an earlier `bpfq serve` started and
+ * could not stop (it was killed with -9; Redis runs in its own process group). Starting a
+ * second server on the same append-only file would corrupt it, so serve adopts this one.
+ */
+async function runningServer(
+  dataDir: string,
+  password: string,
+): Promise<{ pid: number; port: number; url: string } | undefined> {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'redis.pid'), 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+    if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('redis-server')) return undefined;
+    if (readlinkSync(`/proc/${pid}/cwd`) !== dataDir) return undefined;
+    const port = Number(
+      /^port (\d+)$/m.exec(readFileSync(join(dataDir, 'redis.conf'), 'utf8'))?.[1],
+    );
+    const url = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+    return (await answers(url)) ? { pid, port, url } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function adopted(
+  server: { pid: number; port: number; url: string },
+  dataDir: string,
+): EmbeddedRedis {
+  let stopping: Promise<void> | undefined;
+  return {
+    ...server,
+    dataDir,
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        // Not our child: no exit event, so poll until it is gone.
+        const gone = async (ms: number): Promise<boolean> => {
+          const deadline = Date.now() + ms;
+          while (alive(server.pid)) {
+            if (Date.now() > deadline) return false;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          return true;
+        };
+        if (alive(server.pid)) process.kill(server.pid, 'SIGTERM');
+        if (!(await gone(10_000))) {
+          process.kill(server.pid, 'SIGKILL');
+          await gone(5_000);
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
 export async function startEmbeddedRedis(
   options: EmbeddedRedisOptions = {},
 ): Promise<EmbeddedRedis> {
   const dataDir = resolve(options.dataDir ?? '.bpfq');
   const binary = options.binary ?? 'redis-server';
-  const port = options.port ?? (await freePort());
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const password = persistentPassword(dataDir);
+  const orphan = await runningServer(dataDir, password);
+  if (orphan !== undefined) return adopted(orphan, dataDir);
+  const port = options.port ?? (await freePort());
   const configPath = join(dataDir, 'redis.conf');
   writeFileSync(configPath, configText(dataDir, port, password, options.appendfsync ?? 'always'), {
     mode: 0o600,

@@ -62,6 +62,26 @@ describe('embedded redis-server', needs('redis-server'), () => {
     }
   });
 
+  it('adopts a server still running on its data directory instead of starting a second', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfq-redis-'));
+    try {
+      // As after `bpfq serve` was killed with -9: its redis-server (own process group) lives on.
+      const first = await startEmbeddedRedis({ dataDir: dir });
+      const again = await startEmbeddedRedis({ dataDir: dir });
+      assert.equal(again.pid, first.pid);
+      assert.equal(again.url, first.url);
+      const client = new Redis(again.url, { lazyConnect: true });
+      await client.connect();
+      assert.equal(await client.ping(), 'PONG');
+      client.disconnect();
+      await again.stop();
+      assert.equal(alive(first.pid), false, 'the adopted server is stopped');
+      await first.stop(); // already gone: resolves
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says how to install redis-server when it is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bpfq-redis-'));
     try {
