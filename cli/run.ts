@@ -53,10 +53,10 @@ async function run(args: RunArgs): Promise<number> {
   try {
     source = readProgram(args);
   } catch (e) {
-    stderr(
-      `ERROR: failed to open file '${args.file ?? ''}': ${(e as NodeJS.ErrnoException).message}\n`,
-    );
-    return EXIT_ERROR;
+    const { errnoMessage } = await import('../worker/libbpf/errors.js');
+    const errno = -((e as NodeJS.ErrnoException).errno ?? -2);
+    stderr(`ERROR: failed to open file '${args.file ?? ''}': ${errnoMessage(errno)}\n`);
+    return EXIT_ATTACH;
   }
 
   // 0.17 checks the -p process first, with this (empty-prefixed) message.

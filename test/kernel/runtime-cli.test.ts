@@ -228,6 +228,15 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     assert.equal(r.stdout, 'Attaching 1 probe...\n\n\n@sum: 15\n@ticks: 6\n');
   });
 
+  it('a missing program file fails as bpftrace does', () => {
+    const r = bpfq(['/nonexistent/bpfq-test.bt']);
+    assert.equal(r.status, 255);
+    assert.equal(
+      r.stderr,
+      "ERROR: failed to open file '/nonexistent/bpfq-test.bt': No such file or directory\n",
+    );
+  });
+
   it('-p of a process that does not exist fails as bpftrace does', () => {
     const r = bpfq(['-p', '999999999', '-e', 'BEGIN { exit(); }']);
     assert.equal(r.status, 1);
