@@ -1,5 +1,6 @@
 // The express application: edge middleware (request logs, body limit), operational routes,
 // the authenticated /v1 routes, and one error handler that writes every problem document.
+import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth.js';
@@ -37,6 +38,15 @@ export function createApp(ctx: ApiContext): Express {
       logger: ctx.logger,
       // Never log bearer tokens.
       redact: ['req.headers.authorization'],
+      // A caller's X-Request-Id (if sane) ties its logs to ours; otherwise a fresh one. It is
+      // echoed back so a problem report can quote it.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id =
+          typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
       customLogLevel: (_req, res, err) =>
         err !== undefined || res.statusCode >= 500 ? 'error' : 'info',
     }),

@@ -338,6 +338,9 @@ describe('job API', needs('redis-server'), () => {
     const problem = JSON.parse(res.text) as Record<string, unknown>;
     for (const field of ['type', 'title', 'status', 'detail']) assert.ok(field in problem, field);
     assert.ok(!/\/work\/|node_modules|at .*\.js/.test(res.text), 'no paths or stack traces');
+    assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    const traced = await api('get', '/v1/nothing-here').set('X-Request-Id', 'ci-run-42');
+    assert.equal(traced.headers['x-request-id'], 'ci-run-42');
   });
 
   it('serves /healthz, /readyz and /metrics', async () => {
