@@ -39,6 +39,8 @@ Options:
   -a, --assert EXPR   check EXPR on the result (repeatable; implies --wait)
   --junit FILE        write a JUnit XML report (implies --wait)
   --timeout D         give up (and cancel the job) after D (default: duration + 10m)
+  --idempotency-key K  resubmitting with the same K (per token, 24 h) reattaches to the
+                      job the first submission created, e.g. K=$CI_PIPELINE_ID-perf
   -q, --quiet         no progress display
 
 Assertions (docs/ci.md): @errors == 0, @calls["open"] > 10, count(@lat) >= 100,
@@ -69,6 +71,7 @@ interface SubmitOptions {
   assertions: Assertion[];
   junit: string | undefined;
   timeoutMs: number;
+  idempotencyKey: string | undefined;
   quiet: boolean;
   server: string | undefined;
   token: string | undefined;
@@ -114,6 +117,7 @@ async function parseSubmitArgs(argv: string[], io: CommandIo): Promise<SubmitOpt
         assert: { type: 'string', short: 'a', multiple: true },
         junit: { type: 'string' },
         timeout: { type: 'string' },
+        'idempotency-key': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
       },
     });
@@ -191,6 +195,7 @@ async function parseSubmitArgs(argv: string[], io: CommandIo): Promise<SubmitOpt
     assertions,
     junit: v.junit,
     timeoutMs,
+    idempotencyKey: v['idempotency-key'],
     quiet: v.quiet === true,
     server: v.server,
     token: v.token,
@@ -228,7 +233,7 @@ class Submission {
   private async runInner(): Promise<number> {
     let job: Job;
     try {
-      job = await this.client.submit(this.options.request);
+      job = await this.client.submit(this.options.request, this.options.idempotencyKey);
     } catch (err) {
       return this.failed(err, 'submit');
     }

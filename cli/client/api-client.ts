@@ -25,8 +25,13 @@ export class ApiClient {
     this.token = options.token;
   }
 
-  async submit(request: SubmitRequest): Promise<Job> {
-    return asJob(await this.json('POST', '/v1/jobs', request));
+  /**
+   * POST /v1/jobs. With an idempotency key, repeating the submission (a retried CI job)
+   * returns the job the first one created instead of starting another.
+   */
+  async submit(request: SubmitRequest, idempotencyKey?: string): Promise<Job> {
+    const extra = idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey };
+    return asJob(await this.json('POST', '/v1/jobs', request, extra));
   }
 
   async job(id: string): Promise<Job> {
@@ -75,8 +80,13 @@ export class ApiClient {
     );
   }
 
-  private async json(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await this.request(method, path, body, 'application/json');
+  private async json(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<unknown> {
+    const res = await this.request(method, path, body, 'application/json', undefined, extraHeaders);
     if (res.status === 204) return undefined;
     const text = await res.text();
     if (text === '') return undefined;
@@ -95,8 +105,9 @@ export class ApiClient {
     body: unknown,
     accept: string,
     signal?: AbortSignal,
+    extraHeaders: Record<string, string> = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = { accept };
+    const headers: Record<string, string> = { ...extraHeaders, accept };
     if (this.token !== undefined) headers['authorization'] = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;

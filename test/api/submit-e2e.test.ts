@@ -180,6 +180,17 @@ describe('bpfq submit against bpfq serve', needs('root', 'bpf', 'tracefs', 'redi
     assert.equal(status, 'cancelled');
   });
 
+  it('reattaches to the same job when resubmitted with the same idempotency key', async () => {
+    const args = ['submit', '-e', 'BEGIN { @k = 7; exit(); }', '--idempotency-key', 'e2e-retry-1'];
+    const first = await runCli(args, { env });
+    const again = await runCli(args, { env });
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, first.stdout);
+    const waited = await runCli([...args, '--assert', '@k == 7'], { env });
+    assert.equal(waited.code, 0, waited.stderr);
+  });
+
   it('lists, fetches and watches jobs with bpfq jobs', async () => {
     const submitted = await runCli(['submit', '-e', 'BEGIN { @a = 1; exit(); }'], { env });
     assert.equal(submitted.code, 0, submitted.stderr);

@@ -127,6 +127,7 @@ describe('bpfq submit: command line', () => {
     assert.equal(req?.method, 'POST');
     assert.equal(req?.path, '/v1/jobs');
     assert.equal(req?.auth, `Bearer ${TOKEN}`);
+    assert.equal(req?.idempotencyKey, undefined);
     assert.deepEqual(req?.body, {
       program: 'BEGIN { printf("%s\\n", str($1)); }',
       durationSeconds: 120,
@@ -158,6 +159,15 @@ describe('bpfq submit: command line', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('bpfq submit --idempotency-key', () => {
+  it('sends the key with the submission', async () => {
+    const server = await start();
+    const r = await submit(['-e', 'x', '--idempotency-key', 'pipeline-42-perf'], server);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(server.requests[0]?.idempotencyKey, 'pipeline-42-perf');
   });
 });
 

@@ -36,6 +36,7 @@ export interface Recorded {
   method: string;
   path: string;
   auth: string | undefined;
+  idempotencyKey: string | undefined;
   body: unknown;
 }
 
@@ -108,6 +109,7 @@ export class FakeApi {
       method: req.method ?? '',
       path: url.pathname + url.search,
       auth: req.headers.authorization,
+      idempotencyKey: req.headers['idempotency-key'] as string | undefined,
       body: raw === '' ? undefined : JSON.parse(raw),
     });
     if (req.headers.authorization !== `Bearer ${this.options.token}`) {
