@@ -28,6 +28,9 @@ const SIMPLE: ReadonlySet<string> = new Set<BuiltinName>([
 
 const INDEXED = /^(s?arg)([0-9]+)$/;
 
+/** Every builtin name without an index (for hints). */
+export const BUILTIN_NAMES: readonly string[] = [...SIMPLE, 'arg0', 'sarg0'];
+
 export function isBuiltinName(name: string): boolean {
   return SIMPLE.has(name) || INDEXED.test(name);
 }

@@ -16,6 +16,7 @@ import type {
 import { tracepointRecord, cTypeToSized } from './c-types.js';
 import type { CheckOptions, FrontConfig } from './options.js';
 import { globToRegExp, hasWildcard } from './glob.js';
+import { closest } from './suggest.js';
 import type { RecordField } from '../types.js';
 import { InternalError, assertNever } from '../debug.js';
 
@@ -184,7 +185,12 @@ class ProbeResolver {
     const parts = text.split(':');
     const head = parts[0] ?? '';
     const provider = ALIASES[head];
-    if (!provider) this.fail('invalidProbeType', ap.span, head);
+    if (!provider) {
+      const d = this.bag.report('invalidProbeType', ap.span, head);
+      const suggestion = closest(head, Object.keys(ALIASES));
+      if (suggestion !== undefined) d.hints = [`did you mean '${suggestion}'?`];
+      throw new Skip();
+    }
     ap.provider = provider;
     const target = (
       name: string,

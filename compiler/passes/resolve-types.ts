@@ -29,6 +29,8 @@ import { DEFAULT_STACK_LIMIT, FUNCTIONS } from './functions.js';
 import type { FrontConfig } from './options.js';
 import { STACK_MODES } from './scopes.js';
 import { compatible, mergeTypes, storageType, tupleOf } from './type-names.js';
+import { closest } from './suggest.js';
+import { BUILTIN_NAMES } from '../front/builtins.js';
 import { INTEGER_TYPE_NAMES } from '../front/parser.js';
 import { stringByteLength } from '../front/strings.js';
 
@@ -65,6 +67,18 @@ class Typer {
 
   private report<K extends DiagnosticKey>(key: K, span: Span, ...args: DiagnosticArgs<K>): void {
     if (!this.silent) this.bag.report(key, span, ...args);
+  }
+
+  /** Reports with a "did you mean" hint when a close name exists. */
+  private reportHinted<K extends DiagnosticKey>(
+    suggestion: string | undefined,
+    key: K,
+    span: Span,
+    ...args: DiagnosticArgs<K>
+  ): void {
+    if (this.silent) return;
+    const d = this.bag.report(key, span, ...args);
+    if (suggestion !== undefined) d.hints = [`did you mean '${suggestion}'?`];
   }
 
   walk(): void {
@@ -177,7 +191,12 @@ class Typer {
       case 'builtin':
         return this.builtin(e);
       case 'identifier':
-        this.report('unknownIdentifier', e.span, e.name);
+        this.reportHinted(
+          closest(e.name, [...BUILTIN_NAMES, ...this.program.cDefinitions.enumConstants.keys()]),
+          'unknownIdentifier',
+          e.span,
+          e.name,
+        );
         return NONE;
       case 'variable':
         return this.probe?.variables.get(e.name) ?? NONE;
@@ -451,7 +470,7 @@ class Typer {
       return this.expr(a);
     });
     if (!spec) {
-      this.report('unknownFunction', c.nameSpan, c.name);
+      this.reportHinted(closest(c.name, FUNCTIONS.keys()), 'unknownFunction', c.nameSpan, c.name);
       return NONE;
     }
     const a0 = argTypes[0];

@@ -47,6 +47,15 @@ describe('formatDiagnostic', () => {
     );
   });
 
+  it('suggests close names for unknown functions, identifiers and probe types', () => {
+    const hints = (text: string) =>
+      check({ name: 'stdin', text }, {}, new FakeHost()).diagnostics.map((d) => d.hints ?? []);
+    assert.deepEqual(hints('BEGIN { @ = cont(); }'), [["did you mean 'count'?"]]);
+    assert.deepEqual(hints('BEGIN { @[stack] = count(); }'), [["did you mean 'kstack'?"]]);
+    assert.deepEqual(hints('begin { }'), [["did you mean 'BEGIN'?"]]);
+    assert.deepEqual(hints('BEGIN { @ = zzzzzz(); }'), [[]]);
+  });
+
   it('underlines at least one column, also at the end of the text', () => {
     const d: Diagnostic = {
       code: 'E1002',
