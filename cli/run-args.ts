@@ -40,7 +40,18 @@ export interface RunArgs {
   version: boolean;
 }
 
-export class UsageError extends Error {}
+/**
+ * A command line bpftrace rejects. getopt's own complaints (`invalid option`) come with the
+ * usage text; bad option values are a one-line `ERROR:`.
+ */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly showUsage = false,
+  ) {
+    super(message);
+  }
+}
 
 const WITH_ARG = new Set(['e', 'f', 'o', 'p', 'c', 'B', 'I']);
 const FLAGS = new Set(['l', 'v', 'q', 'd', 'k', 'h', 'V']);
@@ -88,9 +99,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
         return;
       case 'B':
         if (value !== 'line' && value !== 'full' && value !== 'none') {
-          throw new UsageError(
-            `Invalid buffer mode: ${value}\nValid buffer modes: 'line', 'full', 'none'`,
-          );
+          throw new UsageError("USAGE: -B must be either 'line', 'full', or 'none'.");
         }
         args.buffering = value;
         return;
@@ -137,7 +146,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       const value = (): string => {
         if (inline !== undefined) return inline;
         const next = argv[++i];
-        if (next === undefined) throw new UsageError(`option '--${name}' requires an argument`);
+        if (next === undefined)
+          throw new UsageError(`option '--${name}' requires an argument`, true);
         return next;
       };
       switch (name) {
@@ -166,7 +176,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
           takeValue('o', value());
           break;
         default:
-          throw new UsageError(`unrecognized option '--${name}'`);
+          throw new UsageError(`unrecognized option '--${name}'`, true);
       }
       continue;
     }
@@ -178,12 +188,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
           if (rest !== '') takeValue(opt, rest);
           else {
             const next = argv[++i];
-            if (next === undefined) throw new UsageError(`option requires an argument -- '${opt}'`);
+            if (next === undefined)
+              throw new UsageError(`option requires an argument -- '${opt}'`, true);
             takeValue(opt, next);
           }
           break;
         }
-        if (!FLAGS.has(opt)) throw new UsageError(`invalid option -- '${opt}'`);
+        if (!FLAGS.has(opt)) throw new UsageError(`invalid option -- '${opt}'`, true);
         flag(opt);
       }
       continue;

@@ -211,9 +211,10 @@ export const command: Command = {
       args = parseRunArgs(argv);
     } catch (e) {
       if (e instanceof UsageError) {
-        stderr(
-          `${e.message.startsWith('No program') ? "USAGE: filename or -e 'program' required.\n" : `bpfq: ${e.message}\n`}${RUN_HELP}`,
-        );
+        if (e.message === 'No program specified')
+          stderr(`USAGE: filename or -e 'program' required.\n${RUN_HELP}`);
+        else if (e.showUsage) stderr(`bpfq: ${e.message}\n${RUN_HELP}`);
+        else stderr(`ERROR: ${e.message}\n`);
         return EXIT_ERROR;
       }
       throw e;

@@ -59,6 +59,21 @@ describe('bpfq run arguments', () => {
     assert.throws(() => parseRunArgs(['-z']), /invalid option -- 'z'/);
     assert.throws(() => parseRunArgs(['-e']), /requires an argument/);
     assert.throws(() => parseRunArgs(['--bogus']), /unrecognized option/);
+    assert.throws(
+      () => parseRunArgs(['-B', 'x', '-e', 'p']),
+      /-B must be either 'line', 'full', or 'none'/,
+    );
+    // getopt's own complaints come with the usage text, bad values do not.
+    const usage = (argv: string[]): boolean | undefined => {
+      try {
+        parseRunArgs(argv);
+      } catch (e) {
+        return e instanceof UsageError ? e.showUsage : undefined;
+      }
+      return undefined;
+    };
+    assert.equal(usage(['-z']), true);
+    assert.equal(usage(['-p', 'x', '-e', 'p']), false);
   });
 
   it('splits -c on spaces and finds the command in PATH', () => {
