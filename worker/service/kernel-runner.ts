@@ -58,7 +58,6 @@ export function kernelRunner(): JobRunner {
   return {
     async run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome> {
       const artifact = compileJob(request, host);
-      let settled = false;
       try {
         const result = await runSession(artifact, {
           durationMs: request.durationSeconds * 1000,
@@ -68,15 +67,8 @@ export function kernelRunner(): JobRunner {
             hooks.onOutput(record);
             // 'end' comes after detaching and END but before the programs are closed.
             if (record.type === 'end') bpfRunTime.sample();
-            // runSession emits attached_probes, then loads, runs BEGIN and attaches every
-            // probe without yielding to the event loop; so the next macrotask runs once all
-            // are attached (or after the session failed, which `settled` tells).
-            if (record.type === 'attached_probes') {
-              setImmediate(() => {
-                if (!settled) hooks.onAttached(record.probes);
-              });
-            }
           },
+          onStarted: () => hooks.onAttached(artifact.probeCount),
           // The processor keeps records itself, within the result budget.
           keepRecords: false,
         });
@@ -89,8 +81,6 @@ export function kernelRunner(): JobRunner {
         };
       } catch (err) {
         throw classify(err);
-      } finally {
-        settled = true;
       }
     },
     async listProbes(search: string): Promise<string[]> {
