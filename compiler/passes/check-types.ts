@@ -1040,7 +1040,7 @@ class Checker {
           ? isIntLike(t)
           : want === 'string'
             ? TEXT_KINDS.has(t.kind)
-            : t.kind === 'buffer' || t.kind === 'string';
+            : t.kind === 'buffer';
       if (!ok) this.report('printfSpecType', c.span, c.name, s.conversion, want, printfKind(t));
     });
   }

@@ -1,5 +1,6 @@
 // printf-style format strings as bpftrace 0.17 accepts them: `%[flags][width][.precision]
 // [length]conversion`, with `%r`, `%rx`, `%rh` for buffers and `%%` for a percent sign.
+// 0.17 silently ignores what it does not recognise (`%i`, `%+d`); bpfq reports it instead.
 
 export interface FormatSpecifier {
   /** The whole specifier as written, `%-10s`. */
@@ -10,7 +11,8 @@ export interface FormatSpecifier {
   wants: 'integer' | 'string' | 'buffer';
 }
 
-const SPEC = /%(?:%|([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z|j|t)?(rx|rh|[diuoxXcspr])?)/g;
+// 0.17's conversions: no `%i`, and only the `-` and `0` flags.
+const SPEC = /%(?:%|([-0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z|j)?(rx|rh|[duoxXcspr])?)/g;
 
 export function parseFormat(fmt: string): { specs: FormatSpecifier[] } | { error: string } {
   const specs: FormatSpecifier[] = [];
