@@ -333,6 +333,7 @@ export interface Jump extends StmtBase {
   kind: 'break' | 'continue' | 'return';
 }
 
+/** A bare `{ ... }`: 0.17 has none, so the parser never builds one (kept for later syntax). */
 export interface Block extends StmtBase {
   kind: 'block';
   body: Statement[];
