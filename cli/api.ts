@@ -1,6 +1,6 @@
 // `bpfq api`: the HTTP API only, against REDIS_URL (what the API container runs).
 import { ListenError, startApiServer, type ApiServer } from '../api/server.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
 import { waitForSignal } from './wait-for-signal.js';
 

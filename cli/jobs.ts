@@ -1,7 +1,7 @@
 // `bpfq jobs list|get|result|cancel|watch`: the rest of the API client, for people and
 // scripts. Exit statuses follow `bpfq submit`'s (client/exit-codes.ts).
 import { parseArgs } from 'node:util';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import type { ApiClient } from './client/api-client.js';
 import { clientFrom } from './client/connection.js';
 import { ApiError, ConnectionError, UsageError } from './client/errors.js';

@@ -3,10 +3,7 @@
 // imported only when used, so `bpfq -e ...` loads nothing of the service.
 import { readFileSync } from 'node:fs';
 
-export interface Command {
-  help: string;
-  main(argv: string[]): Promise<number>;
-}
+import type { Command } from './command.js';
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: {

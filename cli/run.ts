@@ -2,7 +2,7 @@
 // the runtime, and print what bpftrace prints. Start-up time is a headline figure, so nothing
 // heavy is imported before it is needed: argument parsing is all this module loads eagerly.
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { parseRunArgs, RUN_HELP, UsageError, type RunArgs } from './run-args.js';
 import type { SpawnedChild } from '../worker/runtime/child.js';
 import { BufferedWriter } from './buffered-writer.js';

@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { checkAgainst, compileAssertion, type Assertion } from './assert/assertion.js';
 import { resultViewFromRecords } from './assert/result-view.js';
 import { AssertionSyntaxError } from './assert/syntax-error.js';

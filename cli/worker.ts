@@ -8,7 +8,7 @@ import {
 } from '../worker/service/capabilities.js';
 import { kernelRunner } from '../worker/service/kernel-runner.js';
 import { startWorker } from '../worker/service/worker.js';
-import type { Command } from './main.js';
+import type { Command } from './command.js';
 import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
 import { waitForSignal } from './wait-for-signal.js';
 
