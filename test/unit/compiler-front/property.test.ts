@@ -200,6 +200,69 @@ const program = fc
     ([defs, probes]) => `${defs ? '#define LIMIT 5\nenum { RED = 1 };\n' : ''}${probes.join('\n')}`,
   );
 
+// Integer-valued pieces valid in every probe: programs built from them should check.
+const INT_LEAVES = [
+  '1',
+  '0x10',
+  '1_000',
+  'pid',
+  'tid',
+  'uid',
+  'nsecs',
+  'cpu',
+  'elapsed',
+  '$x',
+  '@m[pid]',
+  'sizeof(comm)',
+];
+const INT_OPS = [
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '<<',
+  '>>',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '&&',
+  '||',
+];
+const intExpr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(...INT_LEAVES),
+    fc
+      .tuple(tie('e'), fc.constantFrom(...INT_OPS), tie('e'))
+      .map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc.tuple(tie('e'), tie('e'), tie('e')).map(([a, b, c]) => `(${a} ? ${b} : ${c})`),
+    tie('e').map((x) => `(uint32)${x}`),
+    tie('e').map((x) => `- ${x}`),
+    tie('e').map((x) => `!${x}`),
+  ),
+})).e;
+const intStatement = fc.oneof(
+  intExpr.map((e) => `@m[pid] = ${e};`),
+  intExpr.map((e) => `$x = ${e};`),
+  intExpr.map((e) => `@h = hist(${e});`),
+  intExpr.map((e) => `@s[comm] = sum(${e});`),
+  intExpr.map((e) => `printf("%d\\n", ${e});`),
+  intExpr.map((e) => `if (${e}) { @c = count(); } else { $x++; }`),
+);
+const wellTyped = fc
+  .tuple(
+    fc.constantFrom('BEGIN', 'interval:s:1', 'kprobe:vfs_read', 'tracepoint:sched:sched_switch'),
+    fc.array(intStatement, { maxLength: 6 }),
+  )
+  .map(([ap, body]) => `${ap} { $x = 1; @m[pid] = 1; ${body.join(' ')} }`);
+
 const TOOLS = new URL('../../../../test/fixtures/front/programs/', import.meta.url);
 const seeds = readdirSync(TOOLS)
   .filter((f) => f.endsWith('.bt'))
@@ -238,6 +301,17 @@ describe('check() on generated and mutated programs', () => {
     );
     // Enough of them get through every pass for the property to cover the type passes.
     assert.ok(accepted >= 50, `${accepted} of 4000 generated programs checked`);
+  });
+
+  it('checks well-typed generated programs (1000 runs)', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(wellTyped, (text) => {
+        if (assertWellFormed(text)) accepted++;
+      }),
+      { numRuns: 1000, seed: 5 },
+    );
+    assert.equal(accepted, 1000);
   });
 
   it('never throws on mutated generated programs (3000 runs)', () => {
