@@ -27,6 +27,8 @@ import {
   stx,
   type Instruction,
 } from '../../../compiler/bpf/index.js';
+import { compileOk, programBytes } from '../codegen/helpers.js';
+import { CODEGEN_PROGRAMS } from '../codegen/programs.js';
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes)
@@ -212,5 +214,20 @@ describe('bpf encoder', () => {
         '   3: (95) exit',
       ].join('\n'),
     );
+  });
+
+  it('pins every opcode code generation emits', () => {
+    const pinned = new Set([...table, ...jumps].map(([i]) => i.opcode));
+    pinned.add(0x18); // ld_imm64, pinned by the tests above
+    const used = new Set<number>();
+    for (const p of CODEGEN_PROGRAMS.filter((x) => x.fake !== false)) {
+      for (const prog of compileOk(p.text, { unsafe: p.unsafe ?? false, hasChild: true })
+        .programs) {
+        for (const i of decode(programBytes(prog))) used.add(i.opcode);
+      }
+    }
+    assert.ok(used.size > 20, `only ${used.size} opcodes seen`);
+    const unpinned = [...used].filter((op) => !pinned.has(op)).map((op) => op.toString(16));
+    assert.deepEqual(unpinned, []);
   });
 });
