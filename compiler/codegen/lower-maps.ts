@@ -105,7 +105,11 @@ export abstract class MapLowering extends BuiltinLowering {
       assert(slot.kind === 'reg', 'increment of a non-integer variable');
       const old = e.reg();
       e.emit(alu.mov.reg(old, slot.reg), alu.add.imm(slot.reg, delta));
-      return x.prefix ? { kind: 'reg', reg: slot.reg } : { kind: 'reg', reg: old };
+      if (!x.prefix) return { kind: 'reg', reg: old };
+      // A copy: the variable may change again before the caller uses the value.
+      const now = e.reg();
+      e.emit(alu.mov.reg(now, slot.reg));
+      return { kind: 'reg', reg: now };
     }
     const m = this.userMap(x.target.name, x.target.span);
     const old = this.toReg(this.mapReadScalar(x.target));
