@@ -24,7 +24,7 @@ describe('Redis restart', needs('redis-server'), () => {
       node: 'steady',
       runner: scriptedRunner({ lines: ['x\n'] }),
       concurrency: 1,
-      heartbeatMs: 200,
+      heartbeatMs: 1000,
     });
     token = await h.token('steady-tenant');
   });

@@ -16,7 +16,7 @@ const worker = await startWorker({
   node: env('BPFQ_NODE'),
   runner: scriptedRunner({ lines: ['tick\n', 'tick\n'], everyMs: 50 }),
   stallMs: Number(env('BPFQ_STALL_MS')),
-  heartbeatMs: 200,
+  heartbeatMs: 1000,
   logger: pino({ level: 'silent' }),
 });
 await worker.ready();

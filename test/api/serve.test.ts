@@ -45,7 +45,7 @@ describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
       PORT: '0',
       BPFQ_DATA_DIR: dir,
       BPFQ_NODE: 'served',
-      BPFQ_HEARTBEAT_MS: '200',
+      BPFQ_HEARTBEAT_MS: '1000',
     };
     delete env['REDIS_URL'];
     delete env['BPFQ_ADMIN_TOKEN'];

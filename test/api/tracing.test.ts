@@ -50,6 +50,13 @@ const differential =
   'tracepoint:syscalls:sys_enter_write /pid == $1 && args->count > 90/ ' +
   '{ printf("big %d\\n", args->count); @sizes = hist(args->count); }';
 
+/**
+ * Lease and lock period of the workers here. Short so a killed worker is noticed quickly, but
+ * well above the event-loop stalls a busy 2-core machine can cause (a stall longer than this
+ * would make a live worker look lost).
+ */
+const STALL_MS = 2500;
+
 describe(
   'tracing jobs end to end',
   needs('bpf', 'tracefs', 'redis-server', 'cc', 'bpftrace'),
@@ -65,8 +72,13 @@ describe(
     before(async () => {
       workloadBinary();
       fdsBefore = bpfFdsOf('self');
-      h = await startHarness({ reaperStallMs: 1000 });
-      await h.worker({ node: 'local', runner: kernelRunner(), stallMs: 1000, heartbeatMs: 200 });
+      h = await startHarness({ reaperStallMs: STALL_MS });
+      await h.worker({
+        node: 'local',
+        runner: kernelRunner(),
+        stallMs: STALL_MS,
+        heartbeatMs: 1000,
+      });
       token = await h.token('tracer');
       server = h.app.listen(0, '127.0.0.1');
       await new Promise((r) => server.once('listening', r));
@@ -386,8 +398,8 @@ describe(
           REDIS_URL: h.redis.url,
           BPFQ_PREFIX: h.prefix,
           BPFQ_NODE: node,
-          BPFQ_STALL_MS: '1000',
-          BPFQ_HEARTBEAT_MS: '200',
+          BPFQ_STALL_MS: String(STALL_MS),
+          BPFQ_HEARTBEAT_MS: '1000',
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -468,8 +480,8 @@ describe(
           REDIS_URL: h.redis.url,
           BPFQ_PREFIX: h.prefix,
           BPFQ_NODE: 'doomed',
-          BPFQ_STALL_MS: '1000',
-          BPFQ_HEARTBEAT_MS: '200',
+          BPFQ_STALL_MS: String(STALL_MS),
+          BPFQ_HEARTBEAT_MS: '1000',
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

@@ -27,6 +27,13 @@ interface ApiJob {
   finishedAt: string | null;
 }
 
+/**
+ * Lease and lock period of the workers here. Short so a killed worker is noticed quickly, but
+ * well above the event-loop stalls a busy 2-core machine can cause (a stall longer than this
+ * would make a live worker look lost).
+ */
+const STALL_MS = 2500;
+
 describe('worker flow', needs('redis-server'), () => {
   let h: Harness;
   let server: Server;
@@ -35,12 +42,12 @@ describe('worker flow', needs('redis-server'), () => {
   const runs: TraceRequest[] = [];
 
   before(async () => {
-    h = await startHarness({ reaperStallMs: 600 });
+    h = await startHarness({ reaperStallMs: STALL_MS });
     await h.worker({
       node: 'flow',
       runner: scriptedRunner({ lines: ['one\n', 'two\n', 'three\n'], everyMs: 100, runs }),
-      stallMs: 600,
-      heartbeatMs: 200,
+      stallMs: STALL_MS,
+      heartbeatMs: 1000,
     });
     token = await h.token('flow-tenant');
     server = h.app.listen(0, '127.0.0.1');
@@ -216,8 +223,8 @@ describe('worker flow', needs('redis-server'), () => {
         lines: Array.from({ length: 100 }, (_, i) => `${i}\n`),
         everyMs: 100,
       }),
-      stallMs: 600,
-      heartbeatMs: 200,
+      stallMs: STALL_MS,
+      heartbeatMs: 1000,
     });
     const created = await submit({ program: 'BEGIN { }', durationSeconds: 60, node: 'slow' });
     await printed(created.id);
@@ -262,8 +269,8 @@ describe('worker flow', needs('redis-server'), () => {
         everyMs: 0,
       }),
       maxResultBytes: 64 * 1024,
-      stallMs: 600,
-      heartbeatMs: 200,
+      stallMs: STALL_MS,
+      heartbeatMs: 1000,
     });
     const created = await submit({ program: 'BEGIN { }', durationSeconds: 1, node: 'flood' });
     const done = await finished(created.id, 20_000);
@@ -289,7 +296,7 @@ describe('worker flow', needs('redis-server'), () => {
         REDIS_URL: h.redis.url,
         BPFQ_PREFIX: h.prefix,
         BPFQ_NODE: 'doomed',
-        BPFQ_STALL_MS: '600',
+        BPFQ_STALL_MS: String(STALL_MS),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -321,8 +328,8 @@ describe('worker flow', needs('redis-server'), () => {
         lines: Array.from({ length: 100 }, (_, i) => `${i}\n`),
         everyMs: 100,
       }),
-      stallMs: 600,
-      heartbeatMs: 200,
+      stallMs: STALL_MS,
+      heartbeatMs: 1000,
     });
     const created = await submit({ program: 'BEGIN { }', durationSeconds: 60, node: 'leaving' });
     await eventually('running', async () =>
@@ -350,8 +357,8 @@ describe('worker flow', needs('redis-server'), () => {
       node: 'big',
       runner: scriptedRunner({ lines: ['a\n'], bigMapEntries: 5000 }),
       maxResultBytes: cap,
-      stallMs: 600,
-      heartbeatMs: 200,
+      stallMs: STALL_MS,
+      heartbeatMs: 1000,
     });
     const created = await submit({ program: 'BEGIN { }', durationSeconds: 1, node: 'big' });
     assert.equal((await finished(created.id)).status, 'completed');
@@ -374,8 +381,8 @@ describe('worker flow', needs('redis-server'), () => {
     const w = await h.worker({
       node: 'flaky',
       runner: scriptedRunner({ lines: ['ok\n'], runs: flaky, failFirst: 1 }),
-      stallMs: 600,
-      heartbeatMs: 200,
+      stallMs: STALL_MS,
+      heartbeatMs: 1000,
     });
     const created = await submit({ program: 'BEGIN { }', durationSeconds: 1, node: 'flaky' });
     const done = await finished(created.id, 15_000);
