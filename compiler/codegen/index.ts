@@ -55,6 +55,8 @@ export function scratchLayout(needs: readonly number[]): { offsets: number[]; si
   return { offsets: needs.map(() => 0), size: Math.max(0, ...needs) };
 }
 
+const ASYNC_ID_RANGE = 10000;
+
 /** Largest per-CPU map value the kernel allocates (PCPU_MIN_UNIT_SIZE). */
 export const SCRATCH_VALUE_MAX = 32768;
 
@@ -65,6 +67,24 @@ export function runCodegen(
 ): CodegenResult {
   const diagnostics: Diagnostic[] = [];
   const resources = runResources(program, host, sizeOf);
+  // Each kind owns 10000 action ids (printf 0.., system 10000.., cat 20000..).
+  for (const [kind, table] of [
+    ['printf', resources.printf],
+    ['system', resources.system],
+    ['cat', resources.cat],
+  ] as const) {
+    if (table.length > ASYNC_ID_RANGE) {
+      const span = program.probes[0]?.span ?? { line: 1, column: 1, endLine: 1, endColumn: 2 };
+      diagnostics.push(
+        codegenDiagnostic(
+          'unsupported',
+          span,
+          `more than ${ASYNC_ID_RANGE} ${kind}() calls in one program`,
+        ),
+      );
+    }
+  }
+  if (diagnostics.length > 0) return { diagnostics, listings: [] };
   const probeNames: string[] = [];
   const programs: ProgramArtifact[] = [];
   const listings: Item[][] = [];
