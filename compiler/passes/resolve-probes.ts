@@ -517,8 +517,8 @@ class ProbeResolver {
     if (![1, 2, 4, 8].includes(length)) this.fail('watchpointLength', ap.span);
     const mode = parts[3] ?? '';
     if (mode === '' || /[^rwx]/.test(mode)) this.fail('watchpointModeChars', ap.span);
-    // The kernel's breakpoints: r, w, rw, or x alone; each letter once.
-    if (new Set(mode).size !== mode.length || (mode.includes('x') && mode.length > 1)) {
+    // x86 breakpoints: write, read-write or execute; read alone is not one (0.17 agrees).
+    if (!['w', 'rw', 'wr', 'x'].includes(mode)) {
       this.fail('watchpointMode', ap.span, mode);
     }
     return target(`watchpoint:${parts[1] ?? ''}:${length}:${mode}`, {
