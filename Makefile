@@ -23,8 +23,10 @@ setup:
 		mount -t tracefs nodev /sys/kernel/tracing || echo "warning: could not mount tracefs (need root)"; \
 	fi
 
+# tsc builds everything; esbuild then joins the local run path (`bpfq -e ...`) into one file,
+# because loading ~100 ES modules was most of bpfq's start-up time (docs/BENCHMARKS.md).
 build:
-	npx tsc -p tsconfig.json
+	npm run build --silent
 
 gen:
 	npm run gen
