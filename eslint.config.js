@@ -21,7 +21,17 @@ const nodeIo = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'api/generated/**', 'test/fixtures/**', '.bpfq/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'api/generated/**',
+      'test/fixtures/**',
+      '.bpfq/**',
+      'test/.tmp/**',
+      'bench/.tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

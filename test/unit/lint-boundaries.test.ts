@@ -11,9 +11,7 @@ const eslint = new ESLint({ cwd: root });
 async function restrictedImports(file: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: `${root}${file}` });
   assert.ok(result, 'eslint returned no result');
-  return result.messages
-    .filter((m) => m.ruleId === 'no-restricted-imports')
-    .map((m) => m.message);
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
 describe('import boundaries', () => {
