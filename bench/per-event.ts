@@ -50,6 +50,10 @@ export const DEFAULT_CASES = [
     name: 'string-keyed count',
     program: 'tracepoint:syscalls:sys_enter_write { @[comm] = count(); }',
   },
+  // WORKLOAD stands for the workload binary's path: its bpfq_work() runs once per event and
+  // fires the semaphore-guarded USDT probe bpfq:tick(i).
+  { name: 'uprobe count', program: 'uprobe:WORKLOAD:bpfq_work { @ = count(); }' },
+  { name: 'usdt sum of arg0', program: 'usdt:WORKLOAD:bpfq:tick { @ = sum(arg0); }' },
 ];
 
 function workload(): string {
@@ -146,7 +150,7 @@ async function measure(
   try {
     await waitForOutput(child, 'Attaching', 30_000);
     // Both tools print Attaching before they attach: wait until the process holds its perf
-    // event (each case has one tracepoint) and nothing changes for a moment.
+    // event (each case has one probe) and nothing changes for a moment.
     await waitForAttached(child.pid!, 30_000);
     const before = new Map(programsOf(child.pid!).map((p) => [p.id, p]));
     execFileSync(wl, [String(events)]);
@@ -182,10 +186,11 @@ export async function benchPerEvent(options: PerEventOptions = {}): Promise<PerE
   const results: PerEventResult[] = [];
   try {
     for (const c of options.cases ?? DEFAULT_CASES) {
+      const program = c.program.replaceAll('WORKLOAD', wl);
       const r: PerEventResult = { name: c.name, program: c.program, events };
       for (const tool of tools) {
         try {
-          r[tool] = await measure(tool === 'bpfq' ? bpfqBin : 'bpftrace', c.program, wl, events);
+          r[tool] = await measure(tool === 'bpfq' ? bpfqBin : 'bpftrace', program, wl, events);
         } catch (e) {
           r[tool] = { error: e instanceof Error ? e.message : String(e) };
         }
