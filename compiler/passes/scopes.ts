@@ -6,8 +6,8 @@ import type { DiagnosticBag } from '../diagnostics.js';
 import type { Call, Expr, Probe, Program, Statement } from '../front/ast.js';
 import { childExprs, replaceExpr } from '../front/walk.js';
 
-/** Names a kstack()/ustack() call takes as its mode argument. */
-export const STACK_MODES = new Set(['bpftrace', 'perf', 'raw']);
+/** Names a kstack()/ustack() call takes as its mode argument (`raw` came in 0.18). */
+export const STACK_MODES = new Set(['bpftrace', 'perf']);
 
 function parseNumber(text: string): bigint | undefined {
   const t = text.trim();

@@ -60,6 +60,7 @@ const DIFFERENT: Record<string, string> = {
     '0.17 points at the enclosing hist() call, bpfq at the field access',
   'tracepoint:sched:sched* { @[name] = count(); } interval:s:5 { exit(); }':
     '0.17 points at the enclosing map access, bpfq at the identifier',
+  'BEGIN { @ = kstack(raw); }': '0.17 points at the call, bpfq at the mode name',
   'profile:hz:99 { @[stack] = count(); }':
     '0.17 points at the enclosing map access, bpfq at the identifier',
   'tracepoint:sched:sched_switch { @[stack] = count(); }':
