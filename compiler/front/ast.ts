@@ -126,7 +126,7 @@ export interface Builtin extends ExprBase {
 
 /**
  * A bare identifier: an enum constant (replaced by an IntegerLiteral during checking) or the
- * mode argument of `kstack(perf)` / `ustack(raw, 5)` (kept; its type is `none`).
+ * mode argument of `kstack(perf)` / `ustack(bpftrace, 5)` (kept; its type is `none`).
  */
 export interface Identifier extends ExprBase {
   kind: 'identifier';
