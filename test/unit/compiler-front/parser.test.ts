@@ -1,4 +1,7 @@
 import { describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { check } from '../../../compiler/check.js';
+import { FakeHost } from '../../support/fake-host.js';
 import assert from 'node:assert/strict';
 import { parse } from '../../../compiler/front/parser.js';
 import type { Expr, Program, Statement } from '../../../compiler/front/ast.js';
@@ -175,6 +178,22 @@ describe('parser: statements and probes', () => {
     assert.equal(p.cDefinitions.enumConstants.get('BLUE'), 6n);
     const [s] = p.probes[0]?.body ?? [];
     assert.ok(s?.kind === 'assign' && s.value.kind === 'integer' && s.value.value === 7n);
+  });
+
+  it('lays structs out as clang did for bpftrace 0.17 (sizes captured)', () => {
+    const dir = new URL('../../../../test/fixtures/front/', import.meta.url);
+    const text = readFileSync(new URL('c-layouts.bt', dir), 'utf8');
+    const expected = readFileSync(new URL('c-layouts.out', dir), 'utf8')
+      .trim()
+      .split(' ')
+      .map(Number);
+    const r = check({ name: 'c-layouts.bt', text }, {}, new FakeHost());
+    assert.ok(r.program);
+    const stmt = r.program.probes[0]?.body[0];
+    assert.ok(stmt?.kind === 'exprStmt' && stmt.expr.kind === 'call');
+    const sizes = stmt.expr.args.slice(1).map((a) => (a.kind === 'sizeof' ? a.size : undefined));
+    assert.equal(sizes.length, 10);
+    assert.deepEqual(sizes, expected);
   });
 
   it('lays out unions and anonymous members', () => {
