@@ -302,6 +302,11 @@ export const catalog = {
     (got: string) =>
       `str() expects an integer or a pointer type as first argument (${got} provided)`,
   ),
+  fieldTypeDiffers: e(
+    'E2098',
+    (field: string, a: string, b: string) =>
+      `Field '${field}' has different types in the events of this probe block ('${a}' and '${b}')`,
+  ),
   contextAsKey: e('E2097', () => 'context cannot be used as a map key'),
   ctxInTracepoint: e('E2096', () => 'Use args instead of ctx in tracepoint'),
   notPrintable: e('E2095', (type: string) => `${type} type passed to print() is not printable`),

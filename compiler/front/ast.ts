@@ -26,7 +26,9 @@
 //  - Field accesses (`->`, `.`) carry `field` (offset, type, bitfield, __data_loc) resolved
 //    from BTF, a C definition in the script or a tracepoint format. For tracepoint `args`
 //    in a block with several targets, `perTarget[i]` is the field for `probe.targets[i]`
-//    (offsets differ between events; the type is the same for all, or check fails).
+//    (offset and type as that event lays it out: integer sizes and string lengths may
+//    differ between events, and the expression's `type` is then the widest; other
+//    differences fail the check).
 //  - Every probe has its attach points expanded into `targets` (wildcards matched against
 //    the host; libraries resolved to paths; USDT notes found). A probe has at least one
 //    target, except a kprobe wildcard on a host that cannot list kernel functions: it

@@ -28,7 +28,7 @@ import { lookupNamedType, lookupRecord } from './c-types.js';
 import { DEFAULT_STACK_LIMIT, FUNCTIONS } from './functions.js';
 import type { FrontConfig } from './options.js';
 import { STACK_MODES } from './scopes.js';
-import { compatible, mergeTypes, storageType, tupleOf } from './type-names.js';
+import { compatible, mergeTypes, storageType, tupleOf, typeStr } from './type-names.js';
 import { closest } from './suggest.js';
 import { BUILTIN_NAMES } from '../front/builtins.js';
 import { INTEGER_TYPE_NAMES } from '../front/parser.js';
@@ -418,7 +418,20 @@ class Typer {
       if (!first) return NONE;
       e.resolved = first;
       if (per.length > 1) e.perTarget = per;
-      return first.type;
+      const other = per.find((r) => typeStr(r.type) !== typeStr(first.type));
+      if (!other) return first.type;
+      // Events may disagree on an integer's size or a string's length (0.17 reads each
+      // event's own layout): the expression takes the widest. Other differences are errors.
+      if (per.every((r) => r.type.kind === 'int'))
+        return first.type.kind === 'int' && first.type.signed ? int64 : uint64;
+      if (per.every((r) => r.type.kind === 'string')) {
+        return {
+          kind: 'string',
+          size: Math.max(...per.map((r) => (r.type.kind === 'string' ? r.type.size : 0))),
+        };
+      }
+      this.report('fieldTypeDiffers', e.span, e.field, typeStr(first.type), typeStr(other.type));
+      return NONE;
     }
     let rec: SizedType | undefined;
     if (e.arrow) {

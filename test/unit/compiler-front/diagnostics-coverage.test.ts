@@ -166,6 +166,11 @@ const CASES: Record<DiagnosticKey, Case> = {
   hostError: { program: 'uprobe:/etc/hostname:f { }', span: [1, 1, 23] },
   mapTopDivIgnored: { program: 'BEGIN { @ = stats(1); print(@, 2); }', span: [1, 23, 34] },
   debugf: { program: 'BEGIN { debugf("x"); }', span: [1, 9, 20] },
+  fieldTypeDiffers: {
+    program:
+      'tracepoint:sched:sched_wait_task, tracepoint:signal:signal_generate { @[args->comm] = count(); }',
+    span: [1, 73, 83],
+  },
   contextAsKey: { program: 'software:faults { @b[ctx] = 1; }', span: [1, 19, 26] },
   ctxInTracepoint: {
     program: 'tracepoint:syscalls:sys_enter_read { @ = ctx + 1; }',

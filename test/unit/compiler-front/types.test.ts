@@ -204,6 +204,22 @@ describe('resolve types', () => {
     );
   });
 
+  it('widens a field whose integer size differs between the events of a block', () => {
+    const p = ok(
+      'tracepoint:syscalls:sys_enter_kill, tracepoint:sched:sched_process_exec { @ = args->pid; }',
+    );
+    const v = valueOf(p);
+    assert.ok(v.kind === 'field');
+    assert.deepEqual(v.type, { kind: 'int', size: 8, signed: false });
+    assert.deepEqual(
+      v.perTarget?.map((r) => [r.offset, typeStr(r.type)]),
+      [
+        [16, 'unsigned int64'],
+        [12, 'int32'],
+      ],
+    );
+  });
+
   it('replaces positional parameters, $#, enum constants and defines by literals', () => {
     const p = ok(
       '#define LIMIT 0x10\nenum { RED = 3 };\nBEGIN { @a = $1; @b = $2; @c = str($3); @d = $#; @e = RED; @f = LIMIT; @g = $9; }',
