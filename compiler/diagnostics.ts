@@ -218,7 +218,7 @@ export const catalog = {
   aggregateInExpression: e(
     'E2051',
     (name: string, type: string) =>
-      `${name}: a '${type}' map cannot be read in an expression in bpftrace 0.17`,
+      `${name}: a '${type}' map holds per-CPU values and cannot be read in an expression`,
   ),
   invalidEnvValue: e('E2059', (name: string, why: string) => `${name}: ${why}`),
   callNotAllowed: e('E2060', (text: string) => text),

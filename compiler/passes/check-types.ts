@@ -310,6 +310,17 @@ class Checker {
       this.report('contextAsKey', m.span);
       return;
     }
+    const aggregateKey = m.keys.find((k) => isAggregate(k.type ?? { kind: 'none' }));
+    if (aggregateKey) {
+      const name = aggregateKey.kind === 'map' ? aggregateKey.name : 'value';
+      this.report(
+        'aggregateInExpression',
+        aggregateKey.span,
+        name,
+        typeStr(aggregateKey.type ?? { kind: 'none' }),
+      );
+      return;
+    }
     const info = this.program.maps.get(m.name);
     if (!info) return;
     const ok =
