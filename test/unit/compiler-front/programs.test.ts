@@ -1,4 +1,4 @@
-// Whole programs: the article's one-liners and scripts (/work/shared/seeds), and programs in
+// Whole programs: the article's one-liners and scripts (the article bpfq grew from), and programs in
 // the style of bpftrace's tools written for this project (test/fixtures/front/programs/,
 // each accepted by bpftrace 0.17 on the reference machine), checked against the fake host.
 import { describe, it } from 'node:test';
