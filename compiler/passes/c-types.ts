@@ -197,14 +197,55 @@ function tracepointFieldType(f: TracepointField): SizedType {
       size: f.size,
     };
   }
-  if (text.endsWith('*')) {
-    const base = text.slice(0, -1).trim();
-    let target: SizedType = { kind: 'none' };
-    if (/^(unsigned )?char$/.test(base))
-      target = { kind: 'int', size: 1, signed: !base.startsWith('unsigned') };
-    else if (/^struct \w+$/.test(base) || /^union \w+$/.test(base)) target = recordRef(base, 0);
-    // 0.17 kept pointer fields as 64-bit values whose target came from the C type text.
-    return { kind: 'pointer', target, space: 'kernel' };
-  }
+  if (text.endsWith('*'))
+    return { kind: 'pointer', target: pointerTarget(text.slice(0, -1).trim()), space: 'kernel' };
   return { kind: 'int', size: intSize(f.size), signed: f.signed };
+}
+
+const C_INT_SIZES: Record<string, IntSize> = {
+  char: 1,
+  short: 2,
+  int: 4,
+  long: 8,
+  'long long': 8,
+  u8: 1,
+  s8: 1,
+  u16: 2,
+  s16: 2,
+  u32: 4,
+  s32: 4,
+  u64: 8,
+  s64: 8,
+  __u8: 1,
+  __s8: 1,
+  __u16: 2,
+  __s16: 2,
+  __u32: 4,
+  __s32: 4,
+  __u64: 8,
+  __s64: 8,
+  pid_t: 4,
+  uid_t: 4,
+  gid_t: 4,
+  size_t: 8,
+  loff_t: 8,
+  umode_t: 2,
+};
+
+/**
+ * What a tracepoint pointer field points to, from the C type text (qualifiers gone):
+ * `char **` (execve's argv) is a pointer to a `char *`, so `*args->argv` and
+ * `args->argv[0]` are string pointers as in 0.17, whose clang read the generated struct.
+ */
+function pointerTarget(base: string): SizedType {
+  if (base.endsWith('*')) {
+    return { kind: 'pointer', target: pointerTarget(base.slice(0, -1).trim()), space: 'kernel' };
+  }
+  if (/^(struct|union) \w+$/.test(base)) return recordRef(base, 0);
+  const unsigned = /^unsigned\b/.test(base) || /^(__)?u\d+$/.test(base) || base === 'size_t';
+  const name = base.replace(/^(un)?signed\s*/, '').replace(/\s+int$/, '') || 'int';
+  const size = C_INT_SIZES[name];
+  if (size === undefined) return { kind: 'none' };
+  // Plain `char` is signed on x86, as clang took it.
+  return { kind: 'int', size, signed: !unsigned };
 }

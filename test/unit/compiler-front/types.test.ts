@@ -185,6 +185,16 @@ describe('resolve types', () => {
     });
   });
 
+  it('types pointer-to-pointer tracepoint fields from the C text (execve argv), as 0.17', () => {
+    const tp = 'tracepoint:syscalls:sys_enter_execve';
+    assert.equal(typeOf('args->argv', tp), 'int8 * *');
+    assert.equal(typeOf('*args->argv', tp), 'int8 *');
+    assert.equal(typeOf('args->argv[1]', tp), 'int8 *');
+    assert.equal(typeOf('**args->argv', tp), 'int8');
+    assert.equal(typeOf('str(*args->argv)', tp), 'string[64]');
+    assert.equal(typeOf('str(args->argv[0])', tp), 'string[64]');
+  });
+
   it('resolves tracepoint args per target, with __data_loc fields', () => {
     const p = ok(
       'tracepoint:syscalls:sys_enter_openat, tracepoint:sched:sched_process_exec { @[str(args->filename)] = count(); }',
