@@ -1,0 +1,72 @@
+/* The user-space workload of the engine2 differential tests (uprobes, USDT, stacks).
+ * Usage: engine2-workload N [linger]
+ *   for i in 0..N-1: e2_args(6 arguments), e2_neg(i), e2_str("item-i", i), e2lib_add(i, 100)
+ *   (from libe2.so), and the USDT probes e2:regs, e2:konst, e2:mem and e2:guarded
+ *   (semaphore-guarded). Then e2_done(N). With "linger" it sleeps 2 s after e2_done, so a
+ *   tracer that exits from e2_done still sees the process alive while it prints its maps.
+ * Built by the test: PIE and non-PIE, linked against libe2.so (engine2-lib.c). */
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int e2lib_add(int a, int b);
+
+/* <sys/sdt.h> gives every probe a semaphore once _SDT_HAS_SEMAPHORES is set; only
+ * e2:guarded tests it. */
+#define E2_SEMAPHORE(name) \
+  unsigned short e2_##name##_semaphore __attribute__((unused)) __attribute__((section(".probes")))
+E2_SEMAPHORE(guarded);
+E2_SEMAPHORE(regs);
+E2_SEMAPHORE(konst);
+E2_SEMAPHORE(mem);
+
+__attribute__((noinline)) long e2_args(long a, long b, int c, unsigned d, long e, long f) {
+  __asm__ volatile("" ::: "memory");
+  return a + b + c + d + e + f;
+}
+
+__attribute__((noinline)) int e2_neg(int i) {
+  __asm__ volatile("" ::: "memory");
+  return -i - 1;
+}
+
+__attribute__((noinline)) unsigned long e2_str(const char *s, int n) {
+  __asm__ volatile("" ::: "memory");
+  return strlen(s) + (unsigned long)n;
+}
+
+/* -O0: the compiler keeps the arguments in stack slots, so the notes have memory operands. */
+__attribute__((noinline, optimize("O0"))) void e2_mem(int i, long j) {
+  int local = i * 7;
+  long wide = j - 3;
+  DTRACE_PROBE2(e2, mem, local, wide);
+}
+
+__attribute__((noinline)) void e2_done(long n) {
+  __asm__ volatile("" ::: "memory");
+  (void)n;
+}
+
+int main(int argc, char **argv) {
+  long n = argc > 1 ? atol(argv[1]) : 10;
+  int linger = argc > 2 && strcmp(argv[2], "linger") == 0;
+  long sum = 0;
+  char name[32];
+  for (long i = 0; i < n; i++) {
+    sum += e2_args(i, -i, (int)(i * 3), 0xffffffffu - (unsigned)i, (1L << 40) + i, -7);
+    sum += e2_neg((int)i);
+    snprintf(name, sizeof name, "item-%ld", i);
+    sum += (long)e2_str(name, (int)i);
+    sum += e2lib_add((int)i, 100);
+    DTRACE_PROBE3(e2, regs, i, (int)-i, (unsigned char)(i & 0xff));
+    DTRACE_PROBE2(e2, konst, 5, -9);
+    e2_mem((int)i, i * 1000);
+    if (e2_guarded_semaphore) DTRACE_PROBE1(e2, guarded, i + 1);
+  }
+  e2_done(n);
+  if (linger) sleep(2);
+  return sum == 0 ? 3 : 0;
+}
