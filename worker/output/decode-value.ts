@@ -230,10 +230,15 @@ function stack(
   return { t: 'stack', style: mode, frames };
 }
 
+/** An address as libstdc++ streams a `void *`: `0x...`, but a null pointer is plain `0`. */
+function voidPointer(addr: bigint): string {
+  return addr === 0n ? '0' : '0x' + hex(addr);
+}
+
 /** `sym` or `sym+off`; `0x...` when unknown (0.17 streams the address as a void*). */
 export function kernelSymbol(addr: bigint, withOffset: boolean, ctx: DecodeContext): string {
   const s = ctx.symbolizer.kernel(addr);
-  if (s === undefined) return '0x' + hex(addr);
+  if (s === undefined) return voidPointer(addr);
   return withOffset ? `${s.name}+${s.offset}` : s.name;
 }
 
@@ -246,7 +251,7 @@ export function userSymbol(
   ctx: DecodeContext,
 ): string {
   const s = ctx.symbolizer.user(pid, addr);
-  if (s === undefined) return '0x' + hex(addr) + (withModule ? ' ([unknown])' : '');
+  if (s === undefined) return voidPointer(addr) + (withModule ? ' ([unknown])' : '');
   return (withOffset ? `${s.name}+${s.offset}` : s.name) + (withModule ? ` (${s.module})` : '');
 }
 
