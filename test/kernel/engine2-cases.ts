@@ -200,6 +200,30 @@ export const ENGINE2_CASES: Engine2Case[] = [
     iterations: 2,
     mode: 'linger',
   },
+  {
+    // 0.17 streams an unresolved address as a void*: a null one prints as plain 0.
+    name: 'usym and ksym of unresolved addresses',
+    binary: 'nopie',
+    program:
+      'uprobe:NOPIE:e2_neg /pid == cpid/ { printf("%s|%s|%s|%s\\n", usym(arg0), usym(0x10), ksym(0), ksym(0x10)); @u[usym(arg0)] = arg0; @k[ksym(0)] = 2; } uprobe:NOPIE:e2_done /pid == cpid/ { print(@u); clear(@u); exit(); }',
+    iterations: 2,
+    mode: 'linger',
+  },
+  {
+    name: 'ustack and usym in printf',
+    binary: 'nopie',
+    program:
+      'uprobe:NOPIE:e2_neg /pid == cpid/ { printf("%s|%s\\n", ustack(2), usym(reg("ip"))); printf("%s\\n", ustack(perf, 1)); } uprobe:NOPIE:e2_done /pid == cpid/ { exit(); }',
+    iterations: 2,
+    mode: 'linger',
+  },
+  {
+    name: 'uaddr of a USDT semaphore',
+    binary: 'nopie',
+    program:
+      'usdt:NOPIE:e2:regs { @regs = count(); } uprobe:NOPIE:e2_neg /pid == cpid/ { printf("%d %d\\n", *(uint16 *)uaddr("e2_regs_semaphore"), *(uint16 *)uaddr("e2_konst_semaphore")); }',
+    iterations: 2,
+  },
   // Sampling and software events on the child.
   {
     name: 'profile on the child',
