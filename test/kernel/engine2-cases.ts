@@ -94,7 +94,17 @@ export const ENGINE2_CASES: Engine2Case[] = [
     iterations: 3,
     mode: 'linger',
   },
-  // Shared library and non-PIE binary.
+  // Shared libraries (the system's libc by name, and the test's own) and a non-PIE binary.
+  {
+    name: 'uprobe on libc by name',
+    program: 'uprobe:libc:snprintf /pid == cpid/ { @calls = count(); }',
+    iterations: 4,
+  },
+  {
+    name: 'uprobe wildcard over a shared library',
+    program: 'uprobe:LIB:e2lib_* /pid == cpid/ { printf("%s\\n", probe); }',
+    iterations: 2,
+  },
   {
     name: 'uprobe on a shared library',
     program: `uprobe:LIB:e2lib_add /pid == cpid/ { printf("%s %d %d\\n", func, arg0, arg1); } ${U('e2_done')} { exit(); }`,
@@ -146,6 +156,11 @@ export const ENGINE2_CASES: Engine2Case[] = [
     iterations: 2,
   },
   {
+    name: 'usdt wildcard over every provider',
+    program: 'usdt:WL:* { printf("%s %d\\n", probe, arg0); }',
+    iterations: 2,
+  },
+  {
     name: 'usdt probe name only',
     program: 'usdt:WL:konst { @[probe] = sum(arg0); }',
     iterations: 3,
@@ -177,6 +192,12 @@ export const ENGINE2_CASES: Engine2Case[] = [
     name: 'ustack as a map key',
     program: `${U('e2_neg')} { @[ustack] = count(); } ${U('e2_done')} { print(@); clear(@); exit(); }`,
     iterations: 3,
+    mode: 'linger',
+  },
+  {
+    name: 'uretprobe usym(reg("ip")) and ustack',
+    program: `${R('e2_neg')} { printf("%s\\n", usym(reg("ip"))); @[ustack(1)] = count(); } ${U('e2_done')} { print(@); clear(@); exit(); }`,
+    iterations: 2,
     mode: 'linger',
   },
   {
@@ -228,6 +249,12 @@ export const ENGINE2_CASES: Engine2Case[] = [
   {
     name: 'profile on the child',
     program: 'profile:hz:99 /pid == cpid && comm == "e2-pie"/ { @sampled = 1; }',
+    iterations: 3_000_000,
+  },
+  {
+    name: 'profile:ms and software task-clock on the child',
+    program:
+      'profile:ms:10 /pid == cpid && comm == "e2-pie"/ { @profiled = 1; } software:task-clock:1000000 /pid == cpid && comm == "e2-pie"/ { @ticked = 1; }',
     iterations: 3_000_000,
   },
   {
