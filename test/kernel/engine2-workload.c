@@ -2,7 +2,8 @@
  * Usage: engine2-workload N [linger]
  *   for i in 0..N-1: e2_args(6 arguments), e2_neg(i), e2_str("item-i", i), e2lib_add(i, 100)
  *   (from libe2.so), and the USDT probes e2:regs, e2:konst, e2:mem and e2:guarded
- *   (semaphore-guarded). Then e2_done(N). With "linger" it sleeps 2 s after e2_done, so a
+ *   (semaphore-guarded), and e2:twice(i, 1) and e2:twice(i, 2) from two call sites (one probe,
+ *   two locations). Then e2_done(N). With "linger" it sleeps 2 s after e2_done, so a
  *   tracer that exits from e2_done still sees the process alive while it prints its maps.
  * Built by the test: PIE and non-PIE, linked against libe2.so (engine2-lib.c). */
 #define _SDT_HAS_SEMAPHORES 1
@@ -22,6 +23,7 @@ E2_SEMAPHORE(guarded);
 E2_SEMAPHORE(regs);
 E2_SEMAPHORE(konst);
 E2_SEMAPHORE(mem);
+E2_SEMAPHORE(twice);
 
 __attribute__((noinline)) long e2_args(long a, long b, int c, unsigned d, long e, long f) {
   __asm__ volatile("" ::: "memory");
@@ -65,6 +67,8 @@ int main(int argc, char **argv) {
     DTRACE_PROBE2(e2, konst, 5, -9);
     e2_mem((int)i, i * 1000);
     if (e2_guarded_semaphore) DTRACE_PROBE1(e2, guarded, i + 1);
+    DTRACE_PROBE2(e2, twice, i, 1);
+    DTRACE_PROBE2(e2, twice, i, 2);
   }
   e2_done(n);
   if (linger) sleep(2);
