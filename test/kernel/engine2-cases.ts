@@ -262,6 +262,35 @@ export const ENGINE2_CASES: Engine2Case[] = [
       'usdt:NOPIE:e2:regs { @regs = count(); } uprobe:NOPIE:e2_neg /pid == cpid/ { printf("%d %d\\n", *(uint16 *)uaddr("e2_regs_semaphore"), *(uint16 *)uaddr("e2_konst_semaphore")); }',
     iterations: 2,
   },
+  {
+    name: 'usym and ustack json in printf and a tuple key',
+    binary: 'nopie',
+    format: 'json',
+    program:
+      'uprobe:NOPIE:e2_neg /pid == cpid/ { printf("%s|%s\\n", ustack(2), usym(reg("ip"))); @[usym(reg("ip")), ustack(perf, 1)] = count(); } uprobe:NOPIE:e2_done /pid == cpid/ { print(@); clear(@); exit(); }',
+    iterations: 2,
+    mode: 'linger',
+  },
+  {
+    // A uprobe runs on the way back to user space: the kernel stack is empty.
+    name: 'kstack in a uprobe',
+    program: `${U('e2_neg')} { @[kstack] = count(); } ${U('e2_done')} { print(@); clear(@); exit(); }`,
+    iterations: 2,
+    mode: 'linger',
+  },
+  {
+    name: 'usdt aggregations json',
+    format: 'json',
+    program:
+      'usdt:WL:e2:mem { @h = hist(arg1); @s = stats(arg0); @l[probe] = lhist(arg0, 0, 30, 5); }',
+    iterations: 4,
+  },
+  {
+    name: 'comm, pid, tid and uptr in a uprobe',
+    program: `${U('e2_str')} { printf("%s %s %d\\n", comm, str(arg0), uptr(arg1)); printf("%d %d\\n", pid == tid, cpid == pid); } ${U('e2_done')} { exit(); }`,
+    iterations: 2,
+    mode: 'linger',
+  },
   // Sampling and software events on the child.
   {
     name: 'profile on the child',
