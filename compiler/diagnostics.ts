@@ -307,6 +307,7 @@ export const catalog = {
     (field: string, a: string, b: string) =>
       `Field '${field}' has different types in the events of this probe block ('${a}' and '${b}')`,
   ),
+  castToRecord: e('E2099', (type: string) => `Cannot cast to struct type "${type}"`),
   contextAsKey: e('E2097', () => 'context cannot be used as a map key'),
   ctxInTracepoint: e('E2096', () => 'Use args instead of ctx in tracepoint'),
   notPrintable: e('E2095', (type: string) => `${type} type passed to print() is not printable`),

@@ -295,6 +295,10 @@ export class ProbeLowering extends CallLowering {
   }
 
   protected cast(operand: Expr, t: SizedType): Operand {
+    if (t.kind === 'pointer' && !isScalar(typeOf(operand))) {
+      // A value held in memory (`(struct P *)comm`) casts to the address of its bytes.
+      return { kind: 'reg', reg: addressOf(this.e, this.mem(operand)) };
+    }
     const v = this.scalar(operand);
     if (t.kind !== 'int' || t.size === 8) return v;
     if (v.kind === 'imm') {

@@ -254,7 +254,17 @@ class Parser {
       if (t.kind === 'eof') this.unexpected(t, ';');
       tokens.push(t);
       if (t.kind === 'punct' && t.text === '{') depth++;
-      if (t.kind === 'punct' && t.text === '}') depth--;
+      if (t.kind === 'punct' && t.text === '}') {
+        depth--;
+        // 0.17 ends a struct, union or enum body at its closing brace: the `;` is optional
+        // (`struct P { int a; } BEGIN { ... }`). A typedef still needs one.
+        if (depth === 0 && tokens[0]?.text !== 'typedef') {
+          if (this.buffer.length === 0 && this.lexer.peekNonBlank() !== ';') {
+            tokens.push({ kind: 'punct', text: ';', span: t.span });
+            break;
+          }
+        }
+      }
       if (depth === 0 && t.kind === 'punct' && t.text === ';') break;
     }
     const problem = parseCDefinition(tokens, this.cdefs);

@@ -19,7 +19,12 @@ function recordRef(name: string, size: number): RecordType {
  * Converts a C type. `depth` bounds how many by-value record levels get their fields
  * (pointers always stop the expansion: BTF types are recursive).
  */
-export function cTypeToSized(ct: CType, space: AddressSpace = 'kernel', depth = 2): SizedType {
+export function cTypeToSized(
+  ct: CType,
+  space: AddressSpace = 'kernel',
+  depth = 2,
+  inner = false,
+): SizedType {
   switch (ct.kind) {
     case 'void':
     case 'func':
@@ -50,18 +55,20 @@ export function cTypeToSized(ct: CType, space: AddressSpace = 'kernel', depth = 
     }
     case 'array': {
       if (ct.elem.kind === 'int' && ct.elem.size === 1) return { kind: 'string', size: ct.count };
-      const elem = cTypeToSized(ct.elem, space, depth);
+      const elem = cTypeToSized(ct.elem, space, depth, inner);
       return { kind: 'array', elem, count: ct.count, size: ct.count * sizeOfC(ct.elem) };
     }
     case 'struct':
     case 'union': {
       const name = `${ct.kind} ${ct.name}`;
-      if (depth <= 0) return recordRef(name, ct.size);
+      // A record held by value inside the one being converted is always expanded (C cannot
+      // nest a record in itself by value), so printing it shows every level as 0.17 does.
+      if (depth <= 0 && !inner) return recordRef(name, ct.size);
       const fields: RecordField[] = ct.fields.map((f) => {
         const rf: RecordField = {
           name: f.name,
           offset: f.offset,
-          type: cTypeToSized(f.type, space, depth - 1),
+          type: cTypeToSized(f.type, space, depth - 1, true),
         };
         if (f.bitSize !== undefined) {
           rf.bitSize = f.bitSize;

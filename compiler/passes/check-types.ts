@@ -501,6 +501,11 @@ class Checker {
         };
         if (t.kind === 'array') {
           this.report('castInvalid', head, typeStr(o), typeStr(t));
+        } else if (t.kind === 'record') {
+          this.report('castToRecord', e.span, typeStr(t));
+        } else if (t.kind === 'pointer') {
+          // 0.17 casts any value to a pointer: one held in memory (a string such as comm, a
+          // buffer, a tuple) becomes the address of its bytes.
         } else if (!isIntLike(o)) {
           this.report('castUnsupported', head, typeStr(o));
         }
