@@ -307,6 +307,10 @@ export const catalog = {
     (field: string, a: string, b: string) =>
       `Field '${field}' has different types in the events of this probe block ('${a}' and '${b}')`,
   ),
+  bufNeedsLength: e(
+    'E2100',
+    (kind: string) => `buf() expects a length argument for non-array type ${kind}`,
+  ),
   castToRecord: e('E2099', (type: string) => `Cannot cast to struct type "${type}"`),
   contextAsKey: e('E2097', () => 'context cannot be used as a map key'),
   ctxInTracepoint: e('E2096', () => 'Use args instead of ctx in tracepoint'),

@@ -40,7 +40,7 @@ export function parseAddress(text: string): Uint8Array | undefined {
   return out;
 }
 
-/** Linux signal numbers (x86-64) by name, with or without the SIG prefix. */
+/** Linux signal numbers (x86-64) by name, in any case, with or without the SIG prefix. */
 const SIGNALS: Record<string, number> = {
   HUP: 1,
   INT: 2,
@@ -76,5 +76,5 @@ const SIGNALS: Record<string, number> = {
 };
 
 export function signalNumber(name: string): number | undefined {
-  return SIGNALS[name.replace(/^SIG/, '')];
+  return SIGNALS[name.toUpperCase().replace(/^SIG/, '')];
 }

@@ -763,7 +763,9 @@ class Checker {
       case 'signal': {
         const a = c.args[0];
         if (a?.kind === 'string') {
-          if (!SIGNALS.has(a.value)) this.report('invalidSignal', c.span, a.value);
+          // 0.17 takes a name in any case, with or without `SIG`: "KILL", "sigkill".
+          const name = `SIG${a.value.toUpperCase().replace(/^SIG/, '')}`;
+          if (!SIGNALS.has(name)) this.report('invalidSignal', c.span, a.value);
         } else if (!isIntLike(t0)) {
           this.report('onlySupports', c.span, c.name, 'integer or signal name', kindStr(t0));
         } else {
@@ -792,8 +794,9 @@ class Checker {
           this.report('onlySupports', c.span, c.name, 'integer, pointer or array', kindStr(t0));
         } else if (c.args.length === 2) {
           intArgs('integer', 1);
-        } else if (t0.kind !== 'array' && t0.kind !== 'string') {
-          this.report('argCountExact', c.span, c.name, 2, 1);
+        } else if (t0.kind !== 'array') {
+          // Only an array knows its length; 0.17 wants one even for a string.
+          this.report('bufNeedsLength', c.span, kindStr(t0));
         }
         return;
       case 'ksym':

@@ -21,6 +21,10 @@ describe('compile-time constants', () => {
   it('maps signal names with or without SIG to x86-64 numbers', () => {
     assert.equal(signalNumber('SIGKILL'), 9);
     assert.equal(signalNumber('USR1'), 10);
+    // 0.17 takes names in any case.
+    assert.equal(signalNumber('kill'), 9);
+    assert.equal(signalNumber('SiGtErM'), 15);
+    assert.equal(signalNumber('SIG'), undefined);
     assert.equal(signalNumber('SIGTERM'), 15);
     assert.equal(signalNumber('SIGNOPE'), undefined);
   });

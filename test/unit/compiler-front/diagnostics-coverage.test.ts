@@ -121,6 +121,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   ntopSize: { program: 'BEGIN { @ = ntop("a"); }', span: [1, 13, 22] },
   stackLimitTooLarge: { program: 'BEGIN { @ = kstack(2000); }', span: [1, 13, 25] },
   comparisonOperands: { program: 'BEGIN { $x = "a" < "b"; }', span: [1, 18, 19] },
+  bufNeedsLength: { program: 'BEGIN { @ = buf(comm); }', span: [1, 13, 22] },
   castToRecord: { program: 'struct P { int a; } BEGIN { $p = (struct P)1; }', span: [1, 34, 45] },
   castUnsupported: { program: 'BEGIN { $x = (uint8)comm; }', span: [1, 14, 21] },
   predicateType: { program: 'BEGIN /comm/ {}', span: [1, 8, 12] },
