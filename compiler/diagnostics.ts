@@ -311,6 +311,7 @@ export const catalog = {
     'E2100',
     (kind: string) => `buf() expects a length argument for non-array type ${kind}`,
   ),
+  cgroupNotFound: e('E2101', (path: string) => `Failed to get \`cgroupid\` for path: "${path}"`),
   castToRecord: e('E2099', (type: string) => `Cannot cast to struct type "${type}"`),
   contextAsKey: e('E2097', () => 'context cannot be used as a map key'),
   ctxInTracepoint: e('E2096', () => 'Use args instead of ctx in tracepoint'),

@@ -94,6 +94,12 @@ export interface CompilerHost {
    * describe the function. Optional: hosts without DWARF support leave it out.
    */
   functionParams?(path: string, func: string): { name: string; type: CType }[] | undefined;
+  /**
+   * The id of the cgroup whose directory is `path` (cgroupid(), resolved at compile time as
+   * in 0.17): the directory's inode number on cgroupfs. Undefined when the path does not
+   * exist. Optional: hosts without a file system leave it out and cgroupid() is unsupported.
+   */
+  cgroupId?(path: string): bigint | undefined;
   /** Kernel symbol address (kaddr), undefined when unknown. */
   kernelSymbol(name: string): bigint | undefined;
   /** Environment variables the language honours (BPFTRACE_STRLEN, BPFTRACE_MAP_KEYS_MAX, ...). */

@@ -217,6 +217,15 @@ export class NodeHost implements CompilerHost {
     }
   }
 
+  cgroupId(path: string): bigint | undefined {
+    // cgroupfs (kernfs) gives a directory the cgroup's id as its inode number.
+    try {
+      return statSync(path, { bigint: true }).ino;
+    } catch {
+      return undefined;
+    }
+  }
+
   kernelSymbol(name: string): bigint | undefined {
     return this.kallsyms.address(name);
   }

@@ -262,7 +262,9 @@ export abstract class CallLowering extends StringLowering {
       case 'strcontains':
         return this.strcontains(arg(0), arg(1), x.span);
       case 'cgroupid':
-        throw new CodegenError(x.span, 'cgroupid() is not supported by bpfq');
+        // Resolved by the type checker through the host, as 0.17 does at compile time.
+        if (x.resolved === undefined) throw new CodegenError(x.span, 'cgroupid() was not resolved');
+        return imm(x.resolved);
       default:
         break;
     }

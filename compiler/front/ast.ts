@@ -158,7 +158,7 @@ export interface Call extends ExprBase {
   args: Expr[];
   /** Span of the name alone (bpftrace points errors about the call there). */
   nameSpan: Span;
-  /** Set by check types for compile-time functions: `kaddr`/`uaddr`'s address. */
+  /** Set by check types for compile-time functions: `kaddr`/`uaddr`'s address, `cgroupid`'s id. */
   resolved?: bigint;
 }
 

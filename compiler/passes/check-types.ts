@@ -849,9 +849,20 @@ class Checker {
         if (!X86_REGISTERS.has(name)) this.report('invalidRegister', c.span, name);
         return;
       }
-      case 'cgroupid':
-        this.stringLiteralArg(c, 0);
+      case 'cgroupid': {
+        const path = this.stringLiteralArg(c, 0);
+        if (path === undefined) return;
+        const host = this.host;
+        if (!host.cgroupId) {
+          this.report('hostError', c.span, 'cgroupid()', 'this host cannot read cgroup ids');
+          return;
+        }
+        const id = this.hostCall(c, () => host.cgroupId?.(path));
+        if (id === null) return;
+        if (id === undefined) this.report('cgroupNotFound', c.span, path);
+        else c.resolved = id;
         return;
+      }
       case 'ntop': {
         const addr = c.args.length === 2 ? t1 : t0;
         if (c.args.length === 2 && !isIntLike(t0)) {

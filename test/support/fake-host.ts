@@ -317,6 +317,12 @@ export class FakeHost implements CompilerHost {
     return (BINARIES[path]?.usdt ?? []).map((p) => ({ ...p, path }));
   }
 
+  /** cgroupid(): the ids bpftrace 0.17 printed for these directories on the reference machine. */
+  cgroupId(path: string): bigint | undefined {
+    this.calls.push('cgroupId');
+    return { '/sys/fs/cgroup/unified': 1n, '/sys/fs/cgroup/memory/process_api': 35n }[path];
+  }
+
   kernelSymbol(name: string): bigint | undefined {
     this.calls.push('kernelSymbol');
     return name === 'jiffies' ? 0xffffffff8b205940n : undefined;

@@ -26,6 +26,14 @@ function histIndex(value: bigint): number {
 }
 
 describe('code generation semantics', () => {
+  it('cgroupid() is the id the host resolved at compile time (0.17 printed 35 for this path)', () => {
+    const a = compileOk('BEGIN { @ = cgroupid("/sys/fs/cgroup/memory/process_api"); }');
+    const { vm } = runProgram(a);
+    const v = vm.value('@', u64le(0n));
+    assert.ok(v);
+    assert.equal(readU64(v), 35n);
+  });
+
   it('hist: negatives in 0, zero in 1, 2^k in 2+k over the full 64-bit range', () => {
     assert.equal(histIndex(-100n), 0);
     assert.equal(histIndex(0n), 1);

@@ -122,6 +122,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   stackLimitTooLarge: { program: 'BEGIN { @ = kstack(2000); }', span: [1, 13, 25] },
   comparisonOperands: { program: 'BEGIN { $x = "a" < "b"; }', span: [1, 18, 19] },
   bufNeedsLength: { program: 'BEGIN { @ = buf(comm); }', span: [1, 13, 22] },
+  cgroupNotFound: { program: 'BEGIN { @ = cgroupid("/nope"); }', span: [1, 13, 30] },
   castToRecord: { program: 'struct P { int a; } BEGIN { $p = (struct P)1; }', span: [1, 34, 45] },
   castUnsupported: { program: 'BEGIN { $x = (uint8)comm; }', span: [1, 14, 21] },
   predicateType: { program: 'BEGIN /comm/ {}', span: [1, 8, 12] },
