@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { needs } from '../support/needs.js';
@@ -285,8 +286,42 @@ describe(
       await nothingLeft();
     });
 
-    it('fails a program the compiler rejects at once, with its diagnostics, without retrying', async () => {
-      const created = await submit({ program: 'BEGIN { @x = hist(); }', durationSeconds: 5 });
+    /**
+     * Queues a job as the API does, without its checks: what a worker meets when an API that
+     * cannot judge probes (no tracefs in its container) accepted the program.
+     */
+    async function enqueueDirectly(program: string, node: string): Promise<string> {
+      const id = randomUUID();
+      await h.api.ctx.jobs.create({
+        id,
+        tenant: 'tracer',
+        status: 'queued',
+        program,
+        durationSeconds: 5,
+        pid: null,
+        node,
+        format: 'json',
+        params: [],
+        createdAt: new Date().toISOString(),
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+        errorDetail: null,
+        hasResult: false,
+        cancelRequested: false,
+      });
+      await h.api.ctx.queues
+        .get(node)
+        .add(
+          'trace',
+          { id },
+          { jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 1000 } },
+        );
+      return id;
+    }
+
+    it('fails a program the worker compiler rejects at once, with its diagnostics, without retrying', async () => {
+      const created = { id: await enqueueDirectly('BEGIN { @x = hist(); }', 'local') };
       const done = await finished(created.id, 10_000);
       assert.equal(done.status, 'failed');
       assert.equal(done.errorDetail?.kind, 'compile');
