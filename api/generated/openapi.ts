@@ -14,7 +14,10 @@ export interface paths {
     /** The caller's jobs, newest first */
     get: operations['listJobs'];
     put?: never;
-    /** Submit a trace job */
+    /**
+     * Submit a trace job
+     * @description The program is compiled before it is queued: a program that does not compile is a 400 problem with `errors` (line, column, message, code) and nothing is queued. Probe errors (E4xxx: unknown tracepoints, binaries, symbols) are judged here only when the API host can see tracefs; otherwise the worker of the job's node judges them and fails the job.
+     */
     post: operations['createJob'];
     delete?: never;
     options?: never;

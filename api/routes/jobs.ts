@@ -8,6 +8,7 @@ import { readResult, type ResultField } from '../../service/result.js';
 import { principal, requireScope } from '../auth.js';
 import { chooseNode } from '../choose-node.js';
 import type { ApiContext } from '../context.js';
+import { blockingErrors, compileProblem, hostSeesProbes } from '../dry-run.js';
 import { jobLocation, jobView } from '../job-view.js';
 import { HttpProblem, badRequest, notFound, unavailable } from '../problem.js';
 import { cursorParam, idParam, jobRequest, limitParam, statusFilter } from '../validate.js';
@@ -25,6 +26,7 @@ function idempotencyKey(value: string | undefined): string | undefined {
 
 export function jobsRouter(ctx: ApiContext): Router {
   const router = Router();
+  const seesProbes = hostSeesProbes();
 
   async function load(tenant: string, id: string): Promise<JobRecord> {
     const job = await ctx.jobs.getFor(tenant, id);
@@ -63,6 +65,13 @@ export function jobsRouter(ctx: ApiContext): Router {
           { 'Retry-After': '5' },
         );
       }
+    }
+    // Compile before queueing, so a bad program is a 400 with its diagnostics and nothing is
+    // queued. The pid is not passed: it names a process on the job's node, not here.
+    const dry = await ctx.compiler.compile({ program: request.program, params: request.params });
+    if (dry !== undefined) {
+      const errors = blockingErrors(dry, seesProbes);
+      if (errors.length > 0) throw compileProblem(errors);
     }
     const node = await chooseNode(ctx, request.node);
     const record: JobRecord = {

@@ -6,7 +6,8 @@ import type { Scope } from '../../service/tokens.js';
 import { principal, requireScope } from '../auth.js';
 import { chooseNode } from '../choose-node.js';
 import type { ApiContext } from '../context.js';
-import { HttpProblem, badRequest, unavailable } from '../problem.js';
+import { badRequest, unavailable } from '../problem.js';
+import { compileProblem } from '../dry-run.js';
 import { compileRequest, nodeName, tokenRequest } from '../validate.js';
 
 /** What a worker sends back on the reply channel of a probe-list request. */
@@ -26,17 +27,7 @@ export function miscRouter(ctx: ApiContext): Router {
       ...(request.pid === undefined ? {} : { pid: request.pid }),
     });
     if (outcome === undefined) throw unavailable('The compiler is not available on the API host.');
-    if (!outcome.ok) {
-      const first = outcome.errors[0];
-      throw new HttpProblem(
-        400,
-        'Compile Error',
-        first === undefined
-          ? 'The program does not compile.'
-          : `${first.line}:${first.column}: ${first.message}`,
-        { errors: outcome.errors },
-      );
-    }
+    if (!outcome.ok) throw compileProblem(outcome.errors);
     res.json(outcome);
   });
 
