@@ -312,6 +312,7 @@ export const catalog = {
     (kind: string) => `buf() expects a length argument for non-array type ${kind}`,
   ),
   cgroupNotFound: e('E2101', (path: string) => `Failed to get \`cgroupid\` for path: "${path}"`),
+  ternaryUnsupported: e('E2102', (kind: string) => `Ternary return type unsupported ${kind}`),
   castToRecord: e('E2099', (type: string) => `Cannot cast to struct type "${type}"`),
   contextAsKey: e('E2097', () => 'context cannot be used as a map key'),
   ctxInTracepoint: e('E2096', () => 'Use args instead of ctx in tracepoint'),

@@ -425,8 +425,12 @@ class Checker {
         const a = this.expr(e.then, 'value');
         const b = this.expr(e.else, 'value');
         if (this.errorCount() !== before) return t;
-        const same = (isIntLike(a) && isIntLike(b)) || (a.kind === b.kind && compatible(a, b));
-        if (!same) this.report('ternaryMismatch', e.span, kindStr(a), kindStr(b));
+        // 0.17 returns integers and strings only, judged by the first branch; then both
+        // branches must be of one kind (an integer and a pointer are not).
+        if (a.kind !== 'int' && a.kind !== 'string')
+          this.report('ternaryUnsupported', e.span, kindStr(a));
+        else if (a.kind !== b.kind || !compatible(a, b))
+          this.report('ternaryMismatch', e.span, kindStr(a), kindStr(b));
         return t;
       }
       case 'field': {
