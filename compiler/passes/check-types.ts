@@ -334,8 +334,8 @@ class Checker {
         'mapKeyMismatch',
         m.span,
         m.name,
-        keyTypes.map(typeStr).join(', '),
-        info.key.map(typeStr).join(', '),
+        keyTypes.map(keyTypeStr).join(', '),
+        info.key.map(keyTypeStr).join(', '),
       );
     }
   }
@@ -1078,6 +1078,11 @@ class Checker {
       if (!ok) this.report('printfSpecType', c.span, c.name, s.conversion, want, printfKind(t));
     });
   }
+}
+
+/** 0.17 widens every integer map key to a u64, and names it so in key mismatch messages. */
+function keyTypeStr(t: SizedType): string {
+  return t.kind === 'int' ? 'unsigned int64' : typeStr(t);
 }
 
 function ipv6Valid(text: string): boolean {

@@ -36,12 +36,6 @@ const DIFFERENT: Record<string, string> = {
   'BEGIN { @ = hist(1); @ = lhist(1,0,10,1); }':
     "0.17 drops the closing quote after the map's type",
   'BEGIN { @x = kstack; @x = ustack; }': "0.17 drops the closing quote after the map's type",
-  'BEGIN { @x[1] = 1; @x["a"] = 2; }':
-    '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
-  'BEGIN { @[1,2] = 1; @[1] = 2; }':
-    '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
-  'BEGIN { @x[1] = 1; @y = @x; }':
-    '0.17 shows every integer key as unsigned int64; bpfq keeps the sign',
   'BEGIN { @ = count(); if (@ > 1) {} }': "0.17's span includes the if's parenthesis",
   'BEGIN { @ = args->x; }': "0.17's message lacks a space and says 'special' instead of the probe",
   'BEGIN { if ("a") {} }': '0.17 reports this at 1:1-1 with no caret; bpfq points at the condition',
