@@ -373,6 +373,11 @@ export const catalog = {
   noProbes: e('E4023', () => 'No probes to attach'),
 
   // --- W: warnings
+  signsDiffer: w(
+    'W2004',
+    (what: string, a: string, b: string) =>
+      `${what} integers of different signs: '${a}' and '${b}' can lead to undefined behavior`,
+  ),
   mapTopDivIgnored: w(
     'W2002',
     () => "print()'s top and div arguments are ignored when used on stats() maps.",

@@ -7,6 +7,7 @@ import { InternalError, assertNever } from '../debug.js';
 import type { DiagnosticArgs, DiagnosticBag, DiagnosticKey } from '../diagnostics.js';
 import type {
   Builtin,
+  Binary,
   Call,
   CheckedProgram,
   Expr,
@@ -340,6 +341,26 @@ class Checker {
     }
   }
 
+  /**
+   * 0.17 warns when arithmetic (+ - * / %) or a comparison mixes signed and unsigned
+   * integers, unless one side is a non-negative literal (`pid > 0`), at the operator.
+   */
+  private signsDiffer(
+    e: Binary,
+    l: SizedType & { kind: 'int' },
+    r: SizedType & { kind: 'int' },
+  ): void {
+    if (l.signed === r.signed) return;
+    const literal = (x: Expr) => x.kind === 'integer' && x.value >= 0n;
+    if (literal(e.left) || literal(e.right)) return;
+    const what = ARITHMETIC_OPS.has(e.op)
+      ? 'arithmetic on'
+      : COMPARISON_OPS.has(e.op)
+        ? 'comparison of'
+        : undefined;
+    if (what) this.report('signsDiffer', e.opSpan ?? e.span, what, typeStr(l), typeStr(r));
+  }
+
   private expr(e: Expr, use: Use): SizedType {
     const t: SizedType = e.type ?? { kind: 'none' };
     switch (e.kind) {
@@ -370,7 +391,10 @@ class Checker {
         const l = this.expr(e.left, 'value');
         const r = this.expr(e.right, 'value');
         if (this.errorCount() !== before) return t;
-        if (l.kind === 'int' && r.kind === 'int') return t;
+        if (l.kind === 'int' && r.kind === 'int') {
+          this.signsDiffer(e, l, r);
+          return t;
+        }
         if (isIntLike(l) && isIntLike(r)) {
           // Pointers: comparisons, and adding or subtracting an integer; nothing else.
           const comparison = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
@@ -1079,6 +1103,9 @@ class Checker {
     });
   }
 }
+
+const ARITHMETIC_OPS = new Set(['+', '-', '*', '/', '%']);
+const COMPARISON_OPS = new Set(['==', '!=', '<', '>', '<=', '>=']);
 
 /** 0.17 widens every integer map key to a u64, and names it so in key mismatch messages. */
 function keyTypeStr(t: SizedType): string {

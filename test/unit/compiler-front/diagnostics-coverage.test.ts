@@ -124,6 +124,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   bufNeedsLength: { program: 'BEGIN { @ = buf(comm); }', span: [1, 13, 22] },
   cgroupNotFound: { program: 'BEGIN { @ = cgroupid("/nope"); }', span: [1, 13, 30] },
   ternaryUnsupported: { program: 'BEGIN { $t = 1 ? (1, 2) : (3, 4); }', span: [1, 14, 33] },
+  signsDiffer: { program: 'BEGIN { $a = (int32)-1; @ = $a < pid; }', span: [1, 32, 33] },
   castToRecord: { program: 'struct P { int a; } BEGIN { $p = (struct P)1; }', span: [1, 34, 45] },
   castUnsupported: { program: 'BEGIN { $x = (uint8)comm; }', span: [1, 14, 21] },
   predicateType: { program: 'BEGIN /comm/ {}', span: [1, 8, 12] },
