@@ -15,6 +15,11 @@ const Wif = (cond: string): string =>
 export const DIFF_CASES: DiffCase[] = [
   // Aggregations, scalar.
   { name: 'count', program: `${G} { @ = count(); }` },
+  {
+    name: 'integer keys print as signed 64-bit whatever their type',
+    program:
+      'BEGIN { @a[(uint64)-1] = 1; @b[(uint32)-1] = 2; @c[(int32)-1] = 3; @d[(uint16)-1] = 4; @e[(uint8)-1, (uint64)-2] = 5; exit(); }',
+  },
   { name: 'sum', program: `${W} { @bytes = sum(args->count); }` },
   { name: 'min and max', program: `${W} { @lo = min(args->count + 3); @hi = max(args->count); }` },
   { name: 'avg', program: `${W} { @a = avg(args->count); }` },

@@ -15,8 +15,7 @@
 //   library in the child before it has been loaded ("Error finding location for probe").
 // - A wildcard uprobe that expands to a function another block names explicitly: 0.17 runs
 //   the explicit block's program for both (the expansion has the same probe name).
-// - Signed USDT arguments as map keys, and uprobe `args->` from DWARF: compiler issues,
-//   reported, not tested here yet.
+// - uprobe `args->` from DWARF: not supported by the compiler yet.
 import type { DiffCase } from '../support/differential.js';
 
 export interface Engine2Case extends DiffCase {
@@ -146,6 +145,12 @@ export const ENGINE2_CASES: Engine2Case[] = [
     name: 'usdt register arguments',
     program: 'usdt:WL:e2:regs { printf("%ld %d %u\\n", arg0, arg1, arg2); }',
     iterations: 4,
+  },
+  {
+    name: 'usdt signed arguments as map keys and sums',
+    program:
+      'usdt:WL:e2:regs { @neg[arg1] = sum(arg0 + 1); @sum = sum(arg1); } usdt:WL:e2:konst { @k[arg1] = count(); }',
+    iterations: 3,
   },
   {
     name: 'usdt constant arguments',

@@ -120,7 +120,10 @@ function decodeKey(types: readonly SizedType[], bytes: Uint8Array, env: DecodeEn
   const key: Value[] = [];
   let offset = 0;
   for (const t of types) {
-    key.push(decodeValue(t, bytes, offset, env));
+    // 0.17 prints an integer key part as a signed 64-bit number whatever its type: keys are
+    // widened to 8 bytes, so `@[(uint64)-1]` prints -1 while `@[(uint32)-1]` prints 4294967295.
+    const shown: SizedType = t.kind === 'int' && t.size === 8 ? { ...t, signed: true } : t;
+    key.push(decodeValue(shown, bytes, offset, env));
     offset += sizeOf(t);
   }
   return key;
