@@ -49,7 +49,7 @@ describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
     };
     delete env['REDIS_URL'];
     delete env['BPFQ_ADMIN_TOKEN'];
-    const serve = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'serve'], {
+    const serve = spawn(`${repoRoot}bin/bpfq`, ['serve'], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
       // Its own process group, like a shell job: Ctrl-C signals the whole group.
@@ -121,7 +121,7 @@ describe('bpfq serve', needs('bpf', 'redis-server', 'bpftrace'), () => {
       BPFQ_PREFIX: 'withurl',
       BPFQ_NODE: 'served-url',
     };
-    const serve = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'serve'], {
+    const serve = spawn(`${repoRoot}bin/bpfq`, ['serve'], {
       env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

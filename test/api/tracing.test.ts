@@ -427,7 +427,7 @@ describe(
 
     /** `bin/bpfq worker` as its own process, for the node `node`; resolves once it is ready. */
     async function cliWorker(node: string): Promise<ChildProcess> {
-      const child = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'worker'], {
+      const child = spawn(`${repoRoot}bin/bpfq`, ['worker'], {
         env: {
           ...process.env,
           REDIS_URL: h.redis.url,
@@ -509,7 +509,7 @@ describe(
     });
 
     it('leaves nothing attached when the worker is killed with -9, and fails its job "worker lost"', async () => {
-      const child = spawn(process.execPath, [`${repoRoot}bin/bpfq`, 'worker'], {
+      const child = spawn(`${repoRoot}bin/bpfq`, ['worker'], {
         env: {
           ...process.env,
           REDIS_URL: h.redis.url,

@@ -87,7 +87,7 @@ function capshWorker(caps: string[], env: Record<string, string>): ChildProcess 
       `--addamb=${list}`,
       '--',
       '-c',
-      `exec ${process.execPath} ${workerBpfq} worker`,
+      `exec ${workerBpfq} worker`,
     ],
     {
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
