@@ -2,7 +2,8 @@
 // hands kprobe and uprobe programs as ctx, and that bpf_perf_event_data starts with).
 // Offsets in bytes; every field is 8 bytes.
 
-const FIELDS = [
+/** The fields of `struct pt_regs` in order: the names `reg("...")` accepts. */
+export const PT_REGS_FIELDS = [
   'r15',
   'r14',
   'r13',
@@ -26,7 +27,7 @@ const FIELDS = [
   'ss',
 ] as const;
 
-const OFFSETS = new Map<string, number>(FIELDS.map((f, i) => [f, i * 8]));
+const OFFSETS = new Map<string, number>(PT_REGS_FIELDS.map((f, i) => [f, i * 8]));
 // The 64-bit assembler spellings (USDT argument specs) for the same fields.
 for (const [full, field] of [
   ['rax', 'ax'],

@@ -25,34 +25,13 @@ import { stringByteLength } from '../front/strings.js';
 import { FUNCTIONS, MAX_STACK_LIMIT } from './functions.js';
 import type { CheckOptions, FrontConfig } from './options.js';
 import { compatible, isIntLike, kindStr, storageType, typeStr } from './type-names.js';
+import { PT_REGS_FIELDS } from '../codegen/pt-regs.js';
 import { parseFormat, type FormatSpecifier } from './printf-format.js';
 
 /** Where an expression's value goes: bpftrace allows functions by context. */
 type Use = 'statement' | 'value' | 'mapValue' | 'format';
 
-const X86_REGISTERS = new Set([
-  'r15',
-  'r14',
-  'r13',
-  'r12',
-  'bp',
-  'bx',
-  'r11',
-  'r10',
-  'r9',
-  'r8',
-  'ax',
-  'cx',
-  'dx',
-  'si',
-  'di',
-  'orig_ax',
-  'ip',
-  'cs',
-  'flags',
-  'sp',
-  'ss',
-]);
+const X86_REGISTERS: ReadonlySet<string> = new Set(PT_REGS_FIELDS);
 
 const SIGNALS = new Set([
   'SIGHUP',
