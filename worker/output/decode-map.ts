@@ -44,6 +44,11 @@ export function decodeMap(
   const keyTypes = map.key ?? [];
   const kind = mapKind(valueType);
   const userKeySize = keyTypes.reduce((n, t) => n + sizeOf(t), 0);
+  // 0.17 prints an integer key part as a signed 64-bit number whatever its type: keys are
+  // widened to 8 bytes, so `@[(uint64)-1]` prints -1 while `@[(uint32)-1]` prints 4294967295.
+  const shownKeyTypes = keyTypes.map((t): SizedType =>
+    t.kind === 'int' && t.size === 8 ? { ...t, signed: true } : t,
+  );
 
   const groups = new Map<
     string,
@@ -69,7 +74,7 @@ export function decodeMap(
 
   const result: Grouped[] = [];
   for (const { keyBytes, rows } of groups.values()) {
-    const key = decodeKey(keyTypes, keyBytes, env);
+    const key = decodeKey(shownKeyTypes, keyBytes, env);
     const { value, sortValue } = combine(kind, valueType, map.valueSize, rows, env);
     result.push({ keyBytes, key, sortValue, value });
   }
@@ -120,10 +125,7 @@ function decodeKey(types: readonly SizedType[], bytes: Uint8Array, env: DecodeEn
   const key: Value[] = [];
   let offset = 0;
   for (const t of types) {
-    // 0.17 prints an integer key part as a signed 64-bit number whatever its type: keys are
-    // widened to 8 bytes, so `@[(uint64)-1]` prints -1 while `@[(uint32)-1]` prints 4294967295.
-    const shown: SizedType = t.kind === 'int' && t.size === 8 ? { ...t, signed: true } : t;
-    key.push(decodeValue(shown, bytes, offset, env));
+    key.push(decodeValue(t, bytes, offset, env));
     offset += sizeOf(t);
   }
   return key;
