@@ -11,7 +11,7 @@ if [ -n "$$files" ]; then BPFQ_TEST_SUMMARY=$(SUMMARY) $(NODE_TEST) $(2) $$files
 else echo '{"passed":0,"failed":0,"skipped":0}' >> $(SUMMARY); fi
 endef
 
-.PHONY: setup up test test-unit test-kernel test-api lint build gen bench clean image compose-up
+.PHONY: setup up test test-unit test-kernel test-api lint build gen bench clean image compose-secret compose-up
 
 setup:
 	@if ! dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
@@ -61,9 +61,25 @@ image:
 	docker build -f docker/Dockerfile -t bpfq:latest \
 		--build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) .
 
-# Needs BPFQ_ADMIN_TOKEN; the worker's node name is this host's name unless BPFQ_NODE is set.
-# Uses the Compose plugin when Docker has it, else Debian's docker-compose.
-compose-up: image
+# The API's admin token is the compose secret docker/secrets/admin-token; when that file is
+# missing it is written here from BPFQ_ADMIN_TOKEN, or random when that is unset (never
+# printed). Mode 0444 in a 0700 folder: the API's uid 1000 reads the bind-mounted file,
+# other host users cannot reach it. The worker's node name is this host's name unless
+# BPFQ_NODE is set. Uses the Compose plugin when Docker has it, else Debian's docker-compose.
+ADMIN_SECRET := docker/secrets/admin-token
+compose-secret:
+	@if [ -s $(ADMIN_SECRET) ]; then \
+		if [ -n "$${BPFQ_ADMIN_TOKEN-}" ] && [ "$$BPFQ_ADMIN_TOKEN" != "$$(cat $(ADMIN_SECRET))" ]; then \
+			echo "$(ADMIN_SECRET) holds another admin token than BPFQ_ADMIN_TOKEN; remove one" >&2; exit 1; \
+		fi; \
+	else \
+		install -d -m 0700 $(dir $(ADMIN_SECRET)) && \
+		( umask 0222; if [ -n "$${BPFQ_ADMIN_TOKEN-}" ]; then printf '%s\n' "$$BPFQ_ADMIN_TOKEN"; \
+		  else od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; echo; fi > $(ADMIN_SECRET) ) && \
+		echo "admin token written to $(ADMIN_SECRET) (use: Authorization: Bearer \$$(cat $(ADMIN_SECRET)))"; \
+	fi
+
+compose-up: image compose-secret
 	BPFQ_NODE=$${BPFQ_NODE:-$$(hostname)} \
 		$$(docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo docker-compose) \
 		-f docker/docker-compose.yml up -d

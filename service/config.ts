@@ -2,6 +2,7 @@
 // variable and default; tests build a ServiceConfig directly instead of setting env vars.
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { adminTokenFromEnv } from './admin-token.js';
 
 export interface ServiceConfig {
   /** PORT: the API's TCP port. Default 8080. */
@@ -16,7 +17,10 @@ export interface ServiceConfig {
   node: string;
   /** BPFQ_DATA_DIR: embedded Redis data and the generated admin token. Default `./.bpfq`. */
   dataDir: string;
-  /** BPFQ_ADMIN_TOKEN: the bootstrap admin token; `serve` generates one when unset. */
+  /**
+   * BPFQ_ADMIN_TOKEN, or the contents of the file BPFQ_ADMIN_TOKEN_FILE (a mounted secret;
+   * setting both is an error): the bootstrap admin token; `serve` generates one when unset.
+   */
   adminToken: string | undefined;
   /** BPFQ_WORKER_CONCURRENCY: jobs one worker runs at once. Default 8. */
   workerConcurrency: number;
@@ -60,7 +64,7 @@ export function configFromEnv(): ServiceConfig {
     prefix: str('BPFQ_PREFIX') ?? 'bpfq',
     node,
     dataDir: resolve(str('BPFQ_DATA_DIR') ?? '.bpfq'),
-    adminToken: str('BPFQ_ADMIN_TOKEN'),
+    adminToken: adminTokenFromEnv(process.env),
     workerConcurrency: int('BPFQ_WORKER_CONCURRENCY', 8, 1),
     resultTtlSeconds: int('BPFQ_RESULT_TTL', 7 * 24 * 3600, 1),
     maxResultBytes: int('BPFQ_MAX_RESULT_BYTES', 16 * 1024 * 1024, 1024),

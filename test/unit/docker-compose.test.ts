@@ -1,7 +1,8 @@
 // docker/docker-compose.yml: valid for Debian's docker-compose, and its privileges are the
 // documented ones: the API has no capability and no host PID namespace; the worker has
 // exactly the capabilities docs/deploy.md lists, each explained by a comment, and is never
-// privileged by default. Reads the file as written and as docker-compose resolves it.
+// privileged by default; the API's admin token is a file secret, not an environment variable.
+// Reads the file as written and as docker-compose resolves it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -26,13 +27,16 @@ interface Service {
   ports?: unknown[];
   volumes?: unknown[];
   environment?: Record<string, string>;
+  secrets?: (string | { source: string; target?: string })[];
   healthcheck?: { test?: string[] };
   depends_on?: Record<string, { condition?: string }>;
 }
 
 interface Compose {
+  version?: string;
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 const written = parse(readFileSync(composeFile, 'utf8')) as Compose;
@@ -76,29 +80,64 @@ function resolved(env: Record<string, string>): Compose {
 describe('docker/docker-compose.yml', () => {
   it('passes `docker-compose config -q`', skipWithoutCompose(), () => {
     execFileSync('docker-compose', ['-f', composeFile, 'config', '-q'], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'n' },
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', BPFQ_NODE: 'n' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   });
 
-  it('refuses to start without an admin token or a node name', skipWithoutCompose(), () => {
-    for (const env of [{ BPFQ_NODE: 'n' }, { BPFQ_ADMIN_TOKEN: 'x' }]) {
-      assert.throws(
-        () =>
-          execFileSync('docker-compose', ['-f', composeFile, 'config', '-q'], {
-            env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          }),
-        /set BPFQ_(ADMIN_TOKEN|NODE)/,
-      );
-    }
+  it('refuses to start without a node name', skipWithoutCompose(), () => {
+    assert.throws(
+      () =>
+        execFileSync('docker-compose', ['-f', composeFile, 'config', '-q'], {
+          env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      /set BPFQ_NODE/,
+    );
   });
+
+  it(
+    'gives the API its admin token as a file secret, not in its environment',
+    skipWithoutCompose(),
+    () => {
+      // Compose file format 3.1 brought `secrets`; Debian's docker-compose 1.29 mounts a
+      // file secret read-only at /run/secrets/NAME without swarm.
+      const [major, minor] = (written.version ?? '').split('.').map(Number);
+      assert.ok(major === 3 && (minor ?? 0) >= 1, `compose file version ${written.version}`);
+      const sources = (s: Service): string[] =>
+        (s.secrets ?? []).map((x) => (typeof x === 'string' ? x : x.source));
+      for (const [compose, file] of [
+        [written, './secrets/admin-token'],
+        [resolved({ BPFQ_NODE: 'host-a' }), `${root}docker/secrets/admin-token`],
+      ] as const) {
+        const api = compose.services['api'];
+        assert.ok(api);
+        assert.deepEqual(sources(api), ['admin-token']);
+        assert.equal(api.environment?.['BPFQ_ADMIN_TOKEN_FILE'], '/run/secrets/admin-token');
+        assert.equal(api.environment?.['BPFQ_ADMIN_TOKEN'], undefined, 'not both');
+        assert.deepEqual(compose.secrets, { 'admin-token': { file } });
+        assert.deepEqual(sources(compose.services['worker']!), [], 'the worker needs no token');
+      }
+      // The token file stays out of git and out of the image's build context, and
+      // `make compose-up` writes it before compose mounts it.
+      for (const ignoreFile of ['.gitignore', '.dockerignore']) {
+        const lines = readFileSync(`${root}${ignoreFile}`, 'utf8').split('\n');
+        assert.ok(
+          lines.some((l) => /^\/?docker\/secrets\/?$/.test(l.trim())),
+          `${ignoreFile} lacks docker/secrets`,
+        );
+      }
+      const makefile = readFileSync(`${root}Makefile`, 'utf8');
+      assert.match(makefile, /^compose-up: image compose-secret$/m);
+      assert.match(makefile, /^ADMIN_SECRET := docker\/secrets\/admin-token$/m);
+    },
+  );
 
   it(
     'gives the API no capability, no host namespace and a read-only root',
     skipWithoutCompose(),
     () => {
-      for (const compose of [written, resolved({ BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'host-a' })]) {
+      for (const compose of [written, resolved({ BPFQ_NODE: 'host-a' })]) {
         const api = compose.services['api'];
         assert.ok(api, 'no api service');
         assert.deepEqual(api.cap_drop, ['ALL']);
@@ -123,7 +162,7 @@ describe('docker/docker-compose.yml', () => {
     'gives the worker exactly its capabilities, host PID and no privileged mode',
     skipWithoutCompose(),
     () => {
-      for (const compose of [written, resolved({ BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'host-a' })]) {
+      for (const compose of [written, resolved({ BPFQ_NODE: 'host-a' })]) {
         const worker = compose.services['worker'];
         assert.ok(worker, 'no worker service');
         assert.deepEqual(worker.cap_drop, ['ALL']);
@@ -150,7 +189,7 @@ describe('docker/docker-compose.yml', () => {
     'takes the worker node name from the environment make compose-up fills with the host name',
     skipWithoutCompose(),
     () => {
-      const worker = resolved({ BPFQ_ADMIN_TOKEN: 'x', BPFQ_NODE: 'host-a' }).services['worker'];
+      const worker = resolved({ BPFQ_NODE: 'host-a' }).services['worker'];
       assert.equal(worker?.environment?.['BPFQ_NODE'], 'host-a');
       const makefile = readFileSync(`${root}Makefile`, 'utf8');
       assert.match(makefile, /BPFQ_NODE=\$\$\{BPFQ_NODE:-\$\$\(hostname\)\}/);
