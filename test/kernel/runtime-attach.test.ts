@@ -30,16 +30,17 @@ async function countWhile(
   workload: () => void | Promise<void>,
   pid?: number,
   onAttached?: (details: string[]) => void,
+  uprobeAttach: 'link' | 'pmu' = 'link',
 ): Promise<number> {
   const artifact = artifactOf({
     programs: [program('probe', progType, attach, countInto('hits'))],
     maps: [counterMap('hits')],
   });
-  const loaded = loadArtifact(artifact);
+  const loaded = loadArtifact(artifact, { uprobeAttach });
   try {
     const p = loaded.programs[0]!;
     const a = await attachProgram(
-      { name: 'probe', fd: p.fd, attach },
+      { name: 'probe', fd: p.fd, attach, expectedAttachType: p.expectedAttachType },
       pid !== undefined ? { pid } : {},
     );
     onAttached?.(a.details);
@@ -98,39 +99,79 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
     assertNothingLeft(before, ATTACH_NAMES);
   });
 
-  it('uprobe and uretprobe: count exactly the calls of a function', async () => {
-    const before = snapshot();
-    const offset = elfFileOffset(wl, symbolAddress(wl, 'bpfq_work'));
-    for (const kind of ['uprobe', 'uretprobe'] as const) {
+  // uprobe_multi links (kernel 6.6+, what bpfq uses when it can) and the uprobe PMU (older
+  // kernels) must count the same.
+  for (const mode of ['link', 'pmu'] as const) {
+    const how = mode === 'link' ? 'by uprobe_multi link' : 'by the uprobe PMU';
+    it(`uprobe and uretprobe ${how}: count exactly the calls of a function`, async () => {
+      const before = snapshot();
+      const offset = elfFileOffset(wl, symbolAddress(wl, 'bpfq_work'));
+      for (const kind of ['uprobe', 'uretprobe'] as const) {
+        let opened: string[] = [];
+        const n = await countWhile(
+          'kprobe',
+          { kind, path: wl, func: 'bpfq_work', fileOffset: offset.toString() },
+          () => {
+            execFileSync(wl, ['37']);
+          },
+          undefined,
+          (details) => (opened = details),
+          mode,
+        );
+        assert.equal(n, 37, kind);
+        assert.match(opened.join('\n'), mode === 'link' ? /uprobe_multi link fd/ : /perf_event fd/);
+      }
+      assertNothingLeft(before, ATTACH_NAMES);
+    });
+
+    it(`uprobe ${how} with a pid: only that process fires it`, async () => {
+      const before = snapshot();
+      const offset = elfFileOffset(wl, symbolAddress(wl, 'bpfq_work'));
+      // The target waits on stdin, so the probe is attached to its pid before it runs; another
+      // run of the same binary meanwhile must not count.
+      const child = spawn(wl, ['11', 'wait'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const done = new Promise((r) => child.once('exit', r));
       const n = await countWhile(
         'kprobe',
-        { kind, path: wl, func: 'bpfq_work', fileOffset: offset.toString() },
-        () => {
-          execFileSync(wl, ['37']);
+        { kind: 'uprobe', path: wl, func: 'bpfq_work', fileOffset: offset.toString() },
+        async () => {
+          execFileSync(wl, ['5']);
+          child.stdin!.end('go\n');
+          await done;
         },
+        child.pid,
+        undefined,
+        mode,
       );
-      assert.equal(n, 37, kind);
-    }
-    assertNothingLeft(before, ATTACH_NAMES);
-  });
-
-  it('usdt: fires only while attached, through the semaphore', async () => {
-    const before = snapshot();
-    const loc = usdtLocation(wl);
-    const target: AttachTarget = {
-      kind: 'usdt',
-      path: wl,
-      provider: 'bpfq',
-      name: 'tick',
-      fileOffset: elfFileOffset(wl, loc.pc).toString(),
-      semaphoreOffset: elfFileOffset(wl, loc.semaphore).toString(),
-    };
-    const n = await countWhile('kprobe', target, () => {
-      execFileSync(wl, ['25']);
+      assert.equal(n, 11);
+      assertNothingLeft(before, ATTACH_NAMES);
     });
-    assert.equal(n, 25);
-    assertNothingLeft(before, ATTACH_NAMES);
-  });
+
+    it(`usdt ${how}: fires only while attached, through the semaphore`, async () => {
+      const before = snapshot();
+      const loc = usdtLocation(wl);
+      const target: AttachTarget = {
+        kind: 'usdt',
+        path: wl,
+        provider: 'bpfq',
+        name: 'tick',
+        fileOffset: elfFileOffset(wl, loc.pc).toString(),
+        semaphoreOffset: elfFileOffset(wl, loc.semaphore).toString(),
+      };
+      const n = await countWhile(
+        'kprobe',
+        target,
+        () => {
+          execFileSync(wl, ['25']);
+        },
+        undefined,
+        undefined,
+        mode,
+      );
+      assert.equal(n, 25);
+      assertNothingLeft(before, ATTACH_NAMES);
+    });
+  }
 
   it('profile: a sampling event on every CPU fires', async () => {
     const before = snapshot();

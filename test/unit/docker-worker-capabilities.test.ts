@@ -37,7 +37,9 @@ function mask(names: readonly string[]): bigint {
   }, 0n);
 }
 
-const modern = { kernel: '6.1.0-13-amd64', tracefsReadable: false };
+const modern = { kernel: '6.6.0', tracefsReadable: false, uprobeLinks: true };
+/** 5.8 to 6.5: no uprobe_multi links, so uprobes go through the uprobe PMU. */
+const noLinks = { kernel: '6.1.0-13-amd64', tracefsReadable: false, uprobeLinks: false };
 
 describe('worker capabilities', () => {
   it('knows a reason for every capability the compose files grant, and for no other', () => {
@@ -45,8 +47,14 @@ describe('worker capabilities', () => {
     assert.deepEqual(withOverride.map((n) => `CAP_${n}`).sort(), [...bits.keys()].sort());
   });
 
-  it('finds nothing missing with the compose list; only uprobes wait for the override', () => {
+  it('finds nothing missing or degraded with the compose list where uprobes attach by link', () => {
     const report = checkWorkerCapabilities({ ...modern, effective: mask(listed) });
+    assert.deepEqual(report, { missing: [], degraded: [] });
+    assert.equal(describeCapabilities(report), '');
+  });
+
+  it('without uprobe_multi links, only uprobes wait for the override', () => {
+    const report = checkWorkerCapabilities({ ...noLinks, effective: mask(listed) });
     assert.deepEqual(report.missing, []);
     assert.deepEqual(
       report.degraded.map((n) => n.name),
@@ -57,7 +65,7 @@ describe('worker capabilities', () => {
       /^without CAP_SYS_ADMIN jobs cannot attach uprobes or USDT probes/,
     );
     const full = checkWorkerCapabilities({
-      ...modern,
+      ...noLinks,
       effective: mask([...listed, ...uprobeOverride]),
     });
     assert.deepEqual(full, { missing: [], degraded: [] });
@@ -108,7 +116,7 @@ describe('worker capabilities', () => {
     assert.deepEqual(report.missing, []);
     assert.deepEqual(
       report.degraded.map((n) => n.name),
-      ['CAP_SYS_PTRACE', 'CAP_SYSLOG', 'CAP_SYS_ADMIN'],
+      ['CAP_SYS_PTRACE', 'CAP_SYSLOG'],
     );
   });
 
@@ -116,6 +124,7 @@ describe('worker capabilities', () => {
     const report = checkWorkerCapabilities({
       kernel: '5.4.0',
       tracefsReadable: true,
+      uprobeLinks: false,
       effective: mask(['SYS_ADMIN', 'SYS_RESOURCE']),
     });
     assert.deepEqual(report.missing, []);
@@ -127,6 +136,7 @@ describe('worker capabilities', () => {
     const old = checkWorkerCapabilities({
       kernel: '5.10.0-28-amd64',
       tracefsReadable: true,
+      uprobeLinks: false,
       effective: without,
     });
     assert.deepEqual(

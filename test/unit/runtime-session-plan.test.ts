@@ -12,6 +12,7 @@ function loaded(name: string, attach: AttachTarget): LoadedProgram {
   return {
     fd: -1,
     log: '',
+    expectedAttachType: 0,
     artifact: {
       name,
       progType: 'tracepoint',

@@ -25,6 +25,8 @@ export interface AttachableProgram {
   name: string;
   fd: number;
   attach: AttachTarget;
+  /** The bpf_attach_type it was loaded for (uprobe_multi programs attach by link). Default 0. */
+  expectedAttachType?: number;
 }
 
 /**
@@ -41,6 +43,22 @@ export function perfAttachment(probe: string, fds: number[], details: string[]):
       const open = fds.splice(0).reverse();
       for (const fd of open) perfEventDisable(fd);
       await Promise.all(open.map((fd) => libC().closeAsync(fd)));
+    },
+  };
+}
+
+/** BPF link fds: closing one detaches its program (no perf event to disable first). */
+export function linkAttachment(probe: string, fds: number[], details: string[]): Attachment {
+  return {
+    probe,
+    details,
+    async detach() {
+      await Promise.all(
+        fds
+          .splice(0)
+          .reverse()
+          .map((fd) => libC().closeAsync(fd)),
+      );
     },
   };
 }

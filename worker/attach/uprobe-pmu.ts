@@ -3,7 +3,7 @@
 // format files (/sys/bus/event_source/devices/uprobe/format: `retprobe` = config:0,
 // `ref_ctr_offset` = config:32-63 for USDT semaphores the kernel then increments itself).
 import { readFileSync } from 'node:fs';
-import { NotSupportedError } from '../libbpf/errors.js';
+import { BpfError, NotSupportedError } from '../libbpf/errors.js';
 import {
   cString,
   encodePerfEventAttr,
@@ -14,6 +14,8 @@ import {
 import { closeFd } from '../libbpf/program.js';
 
 const PMU = '/sys/bus/event_source/devices/uprobe';
+const EPERM = 1;
+const EACCES = 13;
 
 interface UprobePmu {
   type: number;
@@ -88,7 +90,21 @@ export function openUprobe(progFd: number, spec: UprobeSpec): number {
     wakeupEvents: 1,
   });
   // pid -1 needs a cpu; the probe still fires on every CPU (as with tracepoints).
-  const fd = perfEventOpen(attr, spec.pid, spec.pid === -1 ? 0 : -1, spec.what);
+  let fd: number;
+  try {
+    fd = perfEventOpen(attr, spec.pid, spec.pid === -1 ? 0 : -1, spec.what);
+  } catch (e) {
+    // Some kernels (6.18 here) let only CAP_SYS_ADMIN open the uprobe PMU; kernels with
+    // uprobe_multi links never come here unless told to (loadArtifact's uprobeAttach).
+    if (e instanceof BpfError && (e.errno === EACCES || e.errno === EPERM)) {
+      throw new BpfError(
+        'perf_event_open',
+        e.errno,
+        `${spec.what}: this kernel's uprobe PMU needs CAP_SYS_ADMIN, and it has no uprobe_multi links (6.6+) to attach with CAP_BPF and CAP_PERFMON instead`,
+      );
+    }
+    throw e;
+  }
   path.buf.fill(0); // keep the path buffer alive until after the syscall
   try {
     perfEventSetBpf(fd, progFd, spec.what);

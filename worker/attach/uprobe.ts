@@ -4,8 +4,7 @@
 // for every process (pid targeting came in 0.20); bpfq follows the later behaviour.
 import type { AttachTarget } from '../../compiler/artifact.js';
 import type { AttachContext, AttachableProgram, Attachment } from './attachment.js';
-import { perfAttachment } from './attachment.js';
-import { openUprobe } from './uprobe-pmu.js';
+import { attachUprobeSite } from './uprobe-site.js';
 
 type UprobeTarget = Extract<AttachTarget, { kind: 'uprobe' | 'uretprobe' }>;
 
@@ -15,16 +14,12 @@ export function attachUprobe(
   ctx: AttachContext,
 ): Attachment {
   const offset = BigInt(target.fileOffset);
-  const fd = openUprobe(prog.fd, {
+  return attachUprobeSite(prog, {
     path: target.path,
     offset,
     retprobe: target.kind === 'uretprobe',
-    pid: ctx.pid ?? -1,
-    what: prog.name,
+    refCtrOffset: 0n,
+    pid: ctx.pid,
+    label: `${target.kind} ${target.path}+0x${offset.toString(16)}`,
   });
-  return perfAttachment(
-    prog.name,
-    [fd],
-    [`${target.kind} ${target.path}+0x${offset.toString(16)}: fd ${fd}`],
-  );
 }

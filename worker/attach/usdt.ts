@@ -3,8 +3,7 @@
 // probes fire.
 import type { AttachTarget } from '../../compiler/artifact.js';
 import type { AttachContext, AttachableProgram, Attachment } from './attachment.js';
-import { perfAttachment } from './attachment.js';
-import { openUprobe } from './uprobe-pmu.js';
+import { attachUprobeSite } from './uprobe-site.js';
 
 type UsdtTarget = Extract<AttachTarget, { kind: 'usdt' }>;
 
@@ -15,20 +14,14 @@ export function attachUsdt(
 ): Attachment {
   const offset = BigInt(target.fileOffset);
   const sem = BigInt(target.semaphoreOffset);
-  const fd = openUprobe(prog.fd, {
+  return attachUprobeSite(prog, {
     path: target.path,
     offset,
     retprobe: false,
     refCtrOffset: sem,
-    pid: ctx.pid ?? -1,
-    what: prog.name,
-  });
-  return perfAttachment(
-    prog.name,
-    [fd],
-    [
+    pid: ctx.pid,
+    label:
       `usdt ${target.provider}:${target.name} ${target.path}+0x${offset.toString(16)}` +
-        `${sem !== 0n ? ` semaphore 0x${sem.toString(16)}` : ''}: fd ${fd}`,
-    ],
-  );
+      `${sem !== 0n ? ` semaphore 0x${sem.toString(16)}` : ''}`,
+  });
 }

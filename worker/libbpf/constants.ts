@@ -86,4 +86,10 @@ export const PERF_EVENT_IOC_DISABLE = 0x2401;
 export const PERF_EVENT_IOC_SET_BPF = 0x40042408;
 
 /** bpf_attach_type values used with bpf_link_create. */
-export const BPF_ATTACH_TYPE = { PERF_EVENT: 41 } as const;
+export const BPF_ATTACH_TYPE = { PERF_EVENT: 41, TRACE_UPROBE_MULTI: 48 } as const;
+
+/** bpf(2) commands bpfq issues itself (libbpf 1.1 has no uprobe_multi link). */
+export const BPF_CMD = { LINK_CREATE: 28 } as const;
+
+/** link_create.uprobe_multi.flags: the programs run on return (uretprobe). */
+export const BPF_F_UPROBE_MULTI_RETURN = 1;

@@ -1,5 +1,6 @@
 // The one place that imports koffi: typed bindings to libbpf.so.1 (libbpf 1.1 ABI) and the few
-// libc calls libbpf has no function for (perf_event_open, its ioctls, close, epoll_wait).
+// libc calls libbpf has no function for (perf_event_open, its ioctls, close, epoll_wait, and
+// bpf(BPF_LINK_CREATE) for uprobe_multi links, which libbpf 1.1 predates).
 // Everything is loaded on first use, so `bpfq -d` and `--help` never pay for it.
 //
 // libbpf 1.x returns -errno from its low-level bpf_* calls (libbpf_err), and NULL with errno set
@@ -70,6 +71,8 @@ export interface LibBpf {
 export interface LibC {
   /** perf_event_open(2) through syscall(2): glibc has no wrapper. */
   perfEventOpen(attr: Buffer, pid: number, cpu: number, groupFd: number, flags: number): number;
+  /** bpf(2) through syscall(2), for the commands libbpf 1.1 cannot issue. -1 and errno on error. */
+  bpf(cmd: number, attr: Buffer, size: number): number;
   /** ioctl(fd, request, int arg). */
   ioctl(fd: number, request: number, arg: number): number;
   close(fd: number): number;
@@ -98,6 +101,7 @@ export interface Callbacks {
 }
 
 const SYS_perf_event_open = 298; // x86_64 (asm/unistd_64.h)
+const SYS_bpf = 321;
 
 let libbpf: LibBpf | undefined;
 let libc: LibC | undefined;
@@ -205,6 +209,8 @@ export function libC(): LibC {
           flags,
         ),
       ),
+    bpf: (cmd, attr, size) =>
+      Number(syscall(SYS_bpf, 'int', cmd, 'void *', attr, 'unsigned int', size)),
     ioctl: (fd, request, arg) => ioctl(fd, request, 'int', arg) as number,
     close: (fd) => close(fd) as number,
     closeAsync: (fd) =>

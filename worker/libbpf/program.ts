@@ -14,6 +14,8 @@ export interface LoadOptions {
   wantLog?: boolean;
   /** Initial log buffer size when a log is needed; it doubles while the kernel says ENOSPC. */
   logSize?: number;
+  /** bpf_attach_type the program is verified for (uprobe_multi links need it). Default 0. */
+  expectedAttachType?: number;
 }
 
 export interface LoadedProgram {
@@ -23,6 +25,7 @@ export interface LoadedProgram {
 }
 
 const LOAD_OPTS_SIZE = LAYOUT.progLoadOpts.size;
+const OFF_EXPECTED_ATTACH_TYPE = LAYOUT.progLoadOpts.expected_attach_type;
 const OFF_LOG_LEVEL = LAYOUT.progLoadOpts.log_level;
 const OFF_LOG_SIZE = LAYOUT.progLoadOpts.log_size;
 const OFF_LOG_BUF = LAYOUT.progLoadOpts.log_buf;
@@ -30,9 +33,10 @@ const MAX_LOG_SIZE = 1 << 30; // the kernel refuses log_size above UINT32_MAX >>
 
 const ENOSPC = 28;
 
-function loadOpts(logBuf: Buffer | null, logLevel: number): Buffer {
+function loadOpts(logBuf: Buffer | null, logLevel: number, expectedAttachType: number): Buffer {
   const opts = Buffer.alloc(LOAD_OPTS_SIZE);
   opts.writeBigUInt64LE(BigInt(LOAD_OPTS_SIZE), 0);
+  opts.writeUInt32LE(expectedAttachType, OFF_EXPECTED_ATTACH_TYPE);
   if (logBuf) {
     opts.writeUInt32LE(logLevel, OFF_LOG_LEVEL);
     opts.writeUInt32LE(logBuf.length, OFF_LOG_SIZE);
@@ -65,9 +69,17 @@ export function loadProgram(
   const license = options.license ?? 'GPL';
   const count = insns.length / 8;
   const label = options.name ?? 'program';
+  const attachType = options.expectedAttachType ?? 0;
 
   if (!options.wantLog) {
-    const fd = lib.bpf_prog_load(progType, name, license, insns, count, loadOpts(null, 0));
+    const fd = lib.bpf_prog_load(
+      progType,
+      name,
+      license,
+      insns,
+      count,
+      loadOpts(null, 0, attachType),
+    );
     if (fd >= 0) return { fd, log: '' };
     // EPERM/ENOMEM etc. would fail again; only verifier rejections need the log.
     if (fd !== -13 && fd !== -22 && fd !== -7 && fd !== -28) {
@@ -84,7 +96,7 @@ export function loadProgram(
       license,
       insns,
       count,
-      loadOpts(logBuf, options.wantLog ? 2 : 1),
+      loadOpts(logBuf, options.wantLog ? 2 : 1, attachType),
     );
     const log = logText(logBuf);
     if (fd >= 0) return { fd, log };

@@ -3,7 +3,8 @@
 import type { Artifact, MapArtifact, ProgramArtifact } from '../../compiler/artifact.js';
 import { BpfMap } from '../libbpf/map.js';
 import { closeFd, loadProgram } from '../libbpf/program.js';
-import { progTypeNumber } from '../libbpf/constants.js';
+import { BPF_ATTACH_TYPE, progTypeNumber } from '../libbpf/constants.js';
+import { uprobeMultiSupported } from '../libbpf/uprobe-multi.js';
 import { possibleCpus } from '../libbpf/cpus.js';
 import { VerifierError } from '../libbpf/errors.js';
 import { explainRejection, type DisassembleSlot } from './explain-rejection.js';
@@ -14,6 +15,8 @@ export interface LoadedProgram {
   fd: number;
   /** Verifier log, when loaded with `verbose`. */
   log: string;
+  /** bpf_attach_type it was loaded for: TRACE_UPROBE_MULTI for uprobes attached by link. */
+  expectedAttachType: number;
 }
 
 export interface LoadArtifactOptions {
@@ -21,6 +24,17 @@ export interface LoadArtifactOptions {
   verbose?: boolean;
   /** Disassembler for the failing instruction of a rejected program. Default: compiler/bpf's. */
   disassemble?: DisassembleSlot;
+  /**
+   * How uprobe, uretprobe and USDT programs attach: 'link' (uprobe_multi links, kernel 6.6+),
+   * 'pmu' (a perf event of the uprobe PMU), or 'auto' (links when the kernel has them).
+   * Default 'auto'.
+   */
+  uprobeAttach?: 'auto' | 'link' | 'pmu';
+}
+
+function isUprobe(p: ProgramArtifact): boolean {
+  const k = p.attach.kind;
+  return k === 'uprobe' || k === 'uretprobe' || k === 'usdt';
 }
 
 const BPF_PSEUDO_MAP_FD = 1;
@@ -77,6 +91,10 @@ export function loadArtifact(
   const maps = new Map<string, { artifact: MapArtifact; map: BpfMap }>();
   const programs: LoadedProgram[] = [];
   const loaded = new LoadedArtifact(artifact, maps, programs);
+  const mode = options.uprobeAttach ?? 'auto';
+  const links =
+    artifact.programs.some(isUprobe) &&
+    (mode === 'link' || (mode === 'auto' && uprobeMultiSupported()));
   try {
     for (const m of artifact.maps) {
       const maxEntries =
@@ -98,12 +116,14 @@ export function loadArtifact(
         if (!m) throw new Error(`program ${p.name} refers to unknown map ${r.map}`);
         patchMapFd(insns, r.insn, m.map.fd);
       }
+      const expectedAttachType = links && isUprobe(p) ? BPF_ATTACH_TYPE.TRACE_UPROBE_MULTI : 0;
       try {
         const { fd, log } = loadProgram(progTypeNumber(p.progType), insns, {
           name: programName(p),
           wantLog: options.verbose ?? false,
+          expectedAttachType,
         });
-        programs.push({ artifact: p, fd, log });
+        programs.push({ artifact: p, fd, log, expectedAttachType });
       } catch (e) {
         if (e instanceof VerifierError) {
           throw new VerifierError(

@@ -389,7 +389,15 @@ async function attachOne(
   ctx: { pid?: number; onLog: (line: string) => void },
 ): Promise<Attachment> {
   try {
-    return await attachProgram({ name: p.artifact.name, fd: p.fd, attach: p.artifact.attach }, ctx);
+    return await attachProgram(
+      {
+        name: p.artifact.name,
+        fd: p.fd,
+        attach: p.artifact.attach,
+        expectedAttachType: p.expectedAttachType,
+      },
+      ctx,
+    );
   } catch (e) {
     if (e instanceof AttachError) throw e;
     const reason =

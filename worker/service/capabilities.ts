@@ -4,6 +4,7 @@
 // bare EPERM. docker/docker-compose.yml grants exactly this list; docs/deploy.md explains it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { uprobeMultiSupported } from '../libbpf/uprobe-multi.js';
 
 export interface CapabilityNeed {
   /** As the kernel's uapi header names it. */
@@ -40,7 +41,7 @@ export const WORKER_CAPABILITIES = {
   sysAdmin: {
     name: 'CAP_SYS_ADMIN',
     bit: 21,
-    why: 'attach uprobes or USDT probes where the uprobe PMU refuses CAP_PERFMON alone (6.18 does)',
+    why: 'attach uprobes or USDT probes: this kernel has no uprobe_multi links (6.6+), and its uprobe PMU may refuse CAP_PERFMON alone',
   },
   sysResource: {
     name: 'CAP_SYS_RESOURCE',
@@ -56,6 +57,8 @@ export interface CapabilityFacts {
   readonly kernel: string;
   /** Whether tracefs' events directory could be listed. */
   readonly tracefsReadable: boolean;
+  /** Whether uprobes attach by uprobe_multi link (kernel 6.6+), which needs no CAP_SYS_ADMIN. */
+  readonly uprobeLinks: boolean;
 }
 
 export interface CapabilityReport {
@@ -77,7 +80,7 @@ export function checkWorkerCapabilities(facts: CapabilityFacts): CapabilityRepor
   if (!facts.tracefsReadable && !has(c.dacReadSearch.bit)) missing.push(c.dacReadSearch);
   if (!has(c.sysPtrace.bit)) degraded.push(c.sysPtrace);
   if (!has(c.syslog.bit)) degraded.push(c.syslog);
-  if (!admin) degraded.push(c.sysAdmin);
+  if (!admin && !facts.uprobeLinks) degraded.push(c.sysAdmin);
   if (kernelBefore(facts.kernel, 5, 11) && !has(c.sysResource.bit)) missing.push(c.sysResource);
   return { missing, degraded };
 }
@@ -100,7 +103,12 @@ export function capabilityFacts(tracefs = '/sys/kernel/tracing'): CapabilityFact
     // Only a permission problem is ours to name; a missing tracefs is reported elsewhere.
     tracefsReadable = (err as NodeJS.ErrnoException).code !== 'EACCES';
   }
-  return { effective: BigInt(`0x${hex}`), kernel: release(), tracefsReadable };
+  return {
+    effective: BigInt(`0x${hex}`),
+    kernel: release(),
+    tracefsReadable,
+    uprobeLinks: uprobeMultiSupported(),
+  };
 }
 
 /** A person's explanation of a report, one capability per line. */
