@@ -27,6 +27,7 @@ export async function infoText(): Promise<string> {
     `  Loop support: ${yn(f.loops)}`,
     `  btf: ${yn(f.btf)}`,
     `  uprobe refcount: ${yn(f.uprobeRefcount)}`,
+    `  uprobe_multi: ${yn(f.uprobeMulti)}`,
     `  kprobe attach: ${yn(f.kprobeAttach)}`,
     '',
     'Map types',

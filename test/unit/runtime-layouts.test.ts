@@ -34,7 +34,7 @@ describe(
 #define F(S, M) printf("%s.%s=%zu\\n", #S, #M, offsetof(struct S, M))
 #define Z(S) printf("%s.size=%zu\\n", #S, sizeof(struct S))
 int main(void) {
-  Z(bpf_prog_load_opts); F(bpf_prog_load_opts, log_level); F(bpf_prog_load_opts, log_size); F(bpf_prog_load_opts, log_buf);
+  Z(bpf_prog_load_opts); F(bpf_prog_load_opts, expected_attach_type); F(bpf_prog_load_opts, log_level); F(bpf_prog_load_opts, log_size); F(bpf_prog_load_opts, log_buf);
   Z(bpf_test_run_opts); F(bpf_test_run_opts, retval);
   Z(bpf_map_create_opts); F(bpf_map_create_opts, map_flags);
   F(perf_event_attr, type); F(perf_event_attr, size); F(perf_event_attr, config); F(perf_event_attr, sample_period);
@@ -52,6 +52,7 @@ int main(void) {
         );
         const want: [string, number][] = [
           ['bpf_prog_load_opts.size', LAYOUT.progLoadOpts.size],
+          ['bpf_prog_load_opts.expected_attach_type', LAYOUT.progLoadOpts.expected_attach_type],
           ['bpf_prog_load_opts.log_level', LAYOUT.progLoadOpts.log_level],
           ['bpf_prog_load_opts.log_size', LAYOUT.progLoadOpts.log_size],
           ['bpf_prog_load_opts.log_buf', LAYOUT.progLoadOpts.log_buf],
@@ -76,6 +77,60 @@ int main(void) {
     });
   },
 );
+
+// The uprobe_multi member of union bpf_attr is newer than this machine's uapi headers (Debian
+// 12 ships 6.1's): its offsets are checked against the running kernel's own BTF, dumped as C
+// by bpftool and compiled.
+describe('bpf_attr.link_create.uprobe_multi matches the running kernel', needs('bpf', 'cc'), () => {
+  it('has every field where the kernel reads it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfq-layout-'));
+    try {
+      const header = execFileSync(
+        'bpftool',
+        ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'],
+        { encoding: 'utf8', maxBuffer: 1 << 30 },
+      );
+      writeFileSync(join(dir, 'vmlinux.h'), header);
+      const fields = ['path', 'offsets', 'ref_ctr_offsets', 'cookies', 'cnt', 'flags', 'pid'];
+      const src = `#include "vmlinux.h"
+int printf(const char *, ...);
+#define F(N, M) printf("%s=%lu\\n", N, (unsigned long)__builtin_offsetof(union bpf_attr, M))
+int main(void) {
+  F("prog_fd", link_create.prog_fd); F("attach_type", link_create.attach_type);
+  F("flags", link_create.flags);
+${fields.map((f) => `  F("multi.${f}", link_create.uprobe_multi.${f});`).join('\n')}
+  printf("pidsize=%lu\\n", sizeof(((union bpf_attr *)0)->link_create.uprobe_multi.pid));
+  return 0;
+}`;
+      writeFileSync(join(dir, 'l.c'), src);
+      execFileSync('cc', ['-w', '-o', join(dir, 'l'), join(dir, 'l.c')], { cwd: dir });
+      const got = new Map(
+        execFileSync(join(dir, 'l'), { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .map((l) => l.split('=') as [string, string]),
+      );
+      const L = LAYOUT.linkCreateUprobeMulti;
+      const want: [string, number][] = [
+        ['prog_fd', L.prog_fd],
+        ['attach_type', L.attach_type],
+        ['flags', L.flags],
+        ['multi.path', L.path],
+        ['multi.offsets', L.offsets],
+        ['multi.ref_ctr_offsets', L.ref_ctr_offsets],
+        ['multi.cookies', L.cookies],
+        ['multi.cnt', L.cnt],
+        ['multi.flags', L.multi_flags],
+        ['multi.pid', L.pid],
+      ];
+      for (const [name, value] of want) assert.equal(Number(got.get(name)), value, name);
+      // bpfq passes `size` bytes: the whole struct up to and including pid.
+      assert.ok(L.size >= L.pid + Number(got.get('pidsize')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('perf_event_attr encoding', () => {
   it('writes type, size, config, period, flags and the breakpoint fields', () => {

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE } from './constants.js';
 import { libBpf } from './lib.js';
 import { closeFd, loadProgram } from './program.js';
+import { uprobeMultiSupported } from './uprobe-multi.js';
 
 /** Helper ids from linux/bpf.h's __BPF_FUNC_MAPPER. */
 const HELPERS: [name: string, id: number][] = [
@@ -28,6 +29,8 @@ export interface KernelFeatures {
   loops: boolean;
   btf: boolean;
   uprobeRefcount: boolean;
+  /** uprobe_multi links (6.6+): how bpfq attaches uprobes and USDT when it can. */
+  uprobeMulti: boolean;
   kprobeAttach: boolean;
   mapTypes: [string, boolean][];
   progTypes: [string, boolean][];
@@ -73,6 +76,7 @@ export function kernelFeatures(): KernelFeatures {
     loops,
     btf: existsSync('/sys/kernel/btf/vmlinux'),
     uprobeRefcount: existsSync('/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset'),
+    uprobeMulti: uprobeMultiSupported(),
     kprobeAttach:
       existsSync('/sys/bus/event_source/devices/kprobe/type') ||
       existsSync('/sys/kernel/tracing/kprobe_events'),
