@@ -11,7 +11,7 @@ if [ -n "$$files" ]; then BPFQ_TEST_SUMMARY=$(SUMMARY) $(NODE_TEST) $(2) $$files
 else echo '{"passed":0,"failed":0,"skipped":0}' >> $(SUMMARY); fi
 endef
 
-.PHONY: setup up test test-unit test-kernel test-api lint build gen bench clean image compose-secret compose-up
+.PHONY: setup up test test-unit test-kernel test-api lint build gen bench clean image image-check compose-secret compose-up
 
 setup:
 	@if ! dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
@@ -56,6 +56,11 @@ lint:
 
 bench: build
 	node dist/bench/run.js
+
+# Without Docker: runs docker/Dockerfile's build stage on a copy of the build context and
+# starts the assembled final tree (test/image/image-build.test.ts; ~90 s, needs the npm registry).
+image-check: build
+	$(NODE_TEST) dist/test/image/*.test.js
 
 image:
 	docker build -f docker/Dockerfile -t bpfq:latest \
