@@ -23,6 +23,8 @@ export const STACK_LIMIT = 512;
 export const SPILL_RESERVE = 128;
 /** Objects larger than this go to the scratch buffer even when the stack has room. */
 export const STACK_OBJECT_MAX = 128;
+/** Largest per-CPU map value the kernel allocates (PCPU_MIN_UNIT_SIZE): one program's scratch. */
+export const SCRATCH_VALUE_MAX = 32768;
 
 export class Emitter {
   readonly items: Item[] = [];
@@ -92,7 +94,9 @@ export class Emitter {
       if (slot) return slot;
     }
     const off = this.scratchUsed;
-    this.scratchUsed += (size + 7) & ~7;
+    const rounded = (size + 7) & ~7;
+    if (off + rounded > SCRATCH_VALUE_MAX) throw new ScratchExhausted();
+    this.scratchUsed += rounded;
     return { base: this.scratchBase, off };
   }
 
@@ -106,6 +110,11 @@ export class Emitter {
 
 export class StackExhausted extends Error {
   override name = 'StackExhausted';
+}
+
+/** The probe's objects outgrew the per-CPU scratch value (unrolled loops of strings, ...). */
+export class ScratchExhausted extends Error {
+  override name = 'ScratchExhausted';
 }
 
 export type { Label };

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { CheckedProgram, Probe, ProbeTarget } from '../front/ast.js';
 import type { CompilerHost } from '../host.js';
 import { sizeOf } from '../types.js';
-import { StackExhausted } from './emitter.js';
+import { SCRATCH_VALUE_MAX, ScratchExhausted, StackExhausted } from './emitter.js';
 import { CodegenError, ProbeLowering } from './lower-probe.js';
 import { codegenDiagnostic } from './messages.js';
 import { runPeephole } from './peephole.js';
@@ -32,6 +32,9 @@ export interface CodegenResult {
 function toDiagnostic(err: unknown, probe: Probe): Diagnostic {
   if (err instanceof CodegenError) return codegenDiagnostic('unsupported', err.span, err.message);
   if (err instanceof StackExhausted) return codegenDiagnostic('stackExhausted', probe.span);
+  if (err instanceof ScratchExhausted) {
+    return codegenDiagnostic('scratchExhausted', probe.span, SCRATCH_VALUE_MAX);
+  }
   throw err;
 }
 
@@ -57,8 +60,7 @@ export function scratchLayout(needs: readonly number[]): { offsets: number[]; si
 
 const ASYNC_ID_RANGE = 10000;
 
-/** Largest per-CPU map value the kernel allocates (PCPU_MIN_UNIT_SIZE). */
-export const SCRATCH_VALUE_MAX = 32768;
+export { SCRATCH_VALUE_MAX };
 
 export function runCodegen(
   program: CheckedProgram,

@@ -21,6 +21,11 @@ export const codegenMessages = {
     message: (n: number) =>
       `the generated program has ${n} instructions: too large for BPF's 16-bit jump offsets (reduce unroll counts or string sizes)`,
   },
+  scratchExhausted: {
+    code: 'E5005',
+    message: (max: number) =>
+      `the probe's values need more than the ${max} bytes of per-CPU scratch memory (reduce unroll counts or string sizes)`,
+  },
 } as const;
 
 export function codegenDiagnostic<K extends keyof typeof codegenMessages>(

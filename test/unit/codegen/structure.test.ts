@@ -207,6 +207,19 @@ describe('compile() diagnostics', () => {
     assert.equal(d?.code, 'E5001');
     assert.equal(d?.span.line, 1);
   });
+  it('reports a probe whose values outgrow the per-CPU scratch memory as E5005, not a crash', () => {
+    const r = compile(
+      'BEGIN { unroll(100) { unroll(100) { @a[comm, pid] = count(); } } }',
+      {},
+      new FakeHost(),
+    );
+    assert.equal(r.artifact, undefined);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.code, d.span.line, d.span.column]),
+      [['E5005', 1, 1]],
+    );
+    assert.match(r.diagnostics[0]!.message, /more than the 32768 bytes of per-CPU scratch memory/);
+  });
 });
 
 describe('scratch buffer layout', () => {
