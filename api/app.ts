@@ -1,11 +1,10 @@
 // The express application: edge middleware (request logs, body limit), operational routes,
 // the authenticated /v1 routes, and one error handler that writes every problem document.
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import { authenticate } from './auth.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFoundHandler, unavailable } from './problem.js';
+import { requestLog } from './request-log.js';
 import { eventsRouter } from './routes/events.js';
 import { jobsRouter } from './routes/jobs.js';
 import { miscRouter } from './routes/misc.js';
@@ -33,24 +32,7 @@ export function createApp(ctx: ApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(
-    pinoHttp({
-      logger: ctx.logger,
-      // Never log bearer tokens.
-      redact: ['req.headers.authorization'],
-      // A caller's X-Request-Id (if sane) ties its logs to ours; otherwise a fresh one. It is
-      // echoed back so a problem report can quote it.
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id =
-          typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) =>
-        err !== undefined || res.statusCode >= 500 ? 'error' : 'info',
-    }),
-  );
+  app.use(requestLog(ctx.logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

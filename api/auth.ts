@@ -5,6 +5,7 @@ import type { RequestHandler, Response } from 'express';
 import type { Scope, TokenRecord } from '../service/tokens.js';
 import type { ApiContext } from './context.js';
 import { HttpProblem } from './problem.js';
+import { logTenant } from './request-log.js';
 
 export interface Principal {
   tenant: string;
@@ -33,6 +34,7 @@ export function authenticate(ctx: ApiContext): RequestHandler {
     if (record === undefined) throw unauthorized('The bearer token is not valid.');
     const principal: Principal = { tenant: record.tenant, scopes: record.scopes, token: record };
     (res.locals as Record<symbol, Principal>)[PRINCIPAL] = principal;
+    logTenant(res, record.tenant);
     next();
   };
 }

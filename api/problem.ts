@@ -3,6 +3,7 @@
 // a bare 500: their messages may hold host paths, so they only go to the log.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { components } from './generated/openapi.js';
+import { requestLogger } from './request-log.js';
 
 export type Problem = components['schemas']['Problem'];
 
@@ -93,9 +94,9 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpPro
     .send(JSON.stringify(problem.toJSON()));
 }
 
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   const problem = toProblem(err);
-  if (problem.status >= 500) req.log?.error({ err }, 'request failed');
+  if (problem.status >= 500) requestLogger(res)?.error({ err }, 'request failed');
   if (res.headersSent) {
     res.end();
     return;

@@ -4,7 +4,7 @@
 // with autocannon. Everything is real: an embedded redis-server, the API server, a worker
 // with the kernel runner (root and BPF needed).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { apiLogger } from '../api/logger.js';
 import { startApiServer } from '../api/server.js';
 import { startEmbeddedRedis } from '../service/embedded-redis.js';
 import { waitEvents } from '../service/job-events.js';
@@ -88,21 +89,23 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
   const redis = await startEmbeddedRedis({ dataDir: dir, appendfsync: 'everysec' });
   const prefix = `bench${randomBytes(3).toString('hex')}`;
   const admin = randomBytes(16).toString('hex');
-  const logger = pino({ level: 'silent' });
+  // The API logs as `bpfq api` does (info, one line per request, asynchronous), into a file
+  // here rather than the terminal, so the GET numbers include request logging.
+  const apiLog = join(dir, 'api.log');
   const server = await startApiServer({
     redisUrl: redis.url,
     prefix,
     port: 0,
     host: '127.0.0.1',
     adminToken: admin,
-    logger,
+    logger: apiLogger({ destination: apiLog }),
   });
   const worker = await startWorker({
     redisUrl: redis.url,
     prefix,
     node: 'bench',
     runner: kernelRunner(),
-    logger,
+    logger: pino({ level: 'silent' }),
   });
   const blocking = new Redis(redis.url);
   const keys = makeKeys(prefix);
@@ -167,6 +170,14 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<ApiBenchR
       `Authorization=Bearer ${admin}`,
       `${server.url}/v1/jobs/${lastId}`,
     ]);
+    // Every answered GET was logged (the number above is not one of a quieter API).
+    await new Promise<void>((resolve) => server.api.ctx.logger.flush(() => resolve()));
+    const logged = readFileSync(apiLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"method":"GET"') && l.includes(`/v1/jobs/${lastId}"`)).length;
+    if (logged < load.requests.total) {
+      throw new Error(`${load.requests.total} GETs answered but only ${logged} logged`);
+    }
     return {
       submitToAttachedMs: distribution(samples),
       cancelToCancelledMs: distribution(cancelSamples),

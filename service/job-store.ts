@@ -102,11 +102,24 @@ export interface TransitionResult {
   changed: boolean;
 }
 
+export interface JobStoreOptions {
+  /**
+   * The connection get() and getFor() read through. Default `redis`. The API passes one with
+   * ioredis auto-pipelining (api/create-api.ts), so concurrent GETs share writes to Redis.
+   */
+  reads?: Redis;
+}
+
 export class JobStore {
+  private readonly reads: Redis;
+
   constructor(
     readonly redis: Redis,
     readonly keys: Keys,
-  ) {}
+    options: JobStoreOptions = {},
+  ) {
+    this.reads = options.reads ?? redis;
+  }
 
   /**
    * Stores a new job, or with an idempotency key already used by this tenant, returns the job
@@ -144,7 +157,7 @@ export class JobStore {
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    return decodeJob(await this.redis.hgetall(this.keys.job(id)));
+    return decodeJob(await this.reads.hgetall(this.keys.job(id)));
   }
 
   /** A job as its tenant sees it: another tenant's job does not exist. */
