@@ -2,7 +2,7 @@
 import { ListenError, startApiServer, type ApiServer } from '../api/server.js';
 import type { Command } from './command.js';
 import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
-import { waitForSignal } from './wait-for-signal.js';
+import { exitSoon, waitForSignal } from './wait-for-signal.js';
 
 export const command: Command = {
   help: `Usage: bpfq api [options]\n\nRuns the HTTP API against REDIS_URL.\n\n${SERVICE_FLAGS_HELP}`,
@@ -34,6 +34,7 @@ export const command: Command = {
     process.stderr.write(`bpfq api: listening on ${server.url}\n`);
     await waitForSignal();
     await server.close();
+    exitSoon(0);
     return 0;
   },
 };

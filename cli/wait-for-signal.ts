@@ -10,3 +10,12 @@ export function waitForSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', on);
   });
 }
+
+/**
+ * After a service command has shut down in order: leave even if a client library still holds
+ * the event loop (ioredis and BullMQ keep reconnecting to a Redis that is gone, forever).
+ * The timer is unref'd, so a clean shutdown exits on its own before it fires.
+ */
+export function exitSoon(code: number, ms = 1000): void {
+  setTimeout(() => process.exit(code), ms).unref();
+}

@@ -10,7 +10,7 @@ import { kernelRunner } from '../worker/service/kernel-runner.js';
 import { startWorker } from '../worker/service/worker.js';
 import type { Command } from './command.js';
 import { SERVICE_FLAGS_HELP, serviceConfigOrUsage } from './service-options.js';
-import { waitForSignal } from './wait-for-signal.js';
+import { exitSoon, waitForSignal } from './wait-for-signal.js';
 
 export const command: Command = {
   help: `Usage: bpfq worker [options]\n\nRuns a tracing worker for this node against REDIS_URL.\n\n${SERVICE_FLAGS_HELP}`,
@@ -42,6 +42,7 @@ export const command: Command = {
     process.stderr.write(`bpfq worker: node ${config.node}, worker ${worker.workerId}, ready\n`);
     await waitForSignal();
     await worker.close();
+    exitSoon(0);
     return 0;
   },
 };
