@@ -49,6 +49,26 @@ async function list(args: RunArgs): Promise<number> {
 }
 
 async function run(args: RunArgs): Promise<number> {
+  // 0.17 opens -o's file before anything else (it exists even when the program is rejected).
+  let fileFd: number | undefined;
+  if (args.outputFile !== undefined) {
+    try {
+      fileFd = openSync(args.outputFile, 'w');
+    } catch (e) {
+      const { errnoMessage } = await import('../worker/libbpf/errors.js');
+      const errno = -((e as NodeJS.ErrnoException).errno ?? -2);
+      stderr(`ERROR: Failed to open output file: "${args.outputFile}": ${errnoMessage(errno)}\n`);
+      return EXIT_ERROR;
+    }
+  }
+  try {
+    return await runWithOutput(args, fileFd);
+  } finally {
+    if (fileFd !== undefined) closeSync(fileFd);
+  }
+}
+
+async function runWithOutput(args: RunArgs, fileFd: number | undefined): Promise<number> {
   let source: { name: string; text: string };
   try {
     source = readProgram(args);
@@ -95,7 +115,7 @@ async function run(args: RunArgs): Promise<number> {
   };
 
   try {
-    return await compileAndRun(source, args, child, compileProgram);
+    return await compileAndRun(source, args, child, compileProgram, fileFd);
   } finally {
     // Whatever happened, a child we started does not outlive the run (SIGKILL is a no-op on a
     // child that already exited and was reaped by the session).
@@ -108,6 +128,7 @@ async function compileAndRun(
   args: RunArgs,
   child: SpawnedChild | undefined,
   compileProgram: typeof import('./run-compile.js').compileProgram,
+  fileFd: number | undefined,
 ): Promise<number> {
   const killChild = (): void => child?.terminate();
   const compiled = await compileProgram(source, args, child?.pid);
@@ -142,7 +163,6 @@ async function compileAndRun(
     abort.abort();
   };
   const stdoutWriter = new BufferedWriter(1, onWriteError);
-  const fileFd = args.outputFile !== undefined ? openSync(args.outputFile, 'w') : undefined;
   const sink = fileFd !== undefined ? new BufferedWriter(fileFd, onWriteError) : stdoutWriter;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -199,7 +219,6 @@ async function compileAndRun(
     if (onUsr1) process.off('SIGUSR1', onUsr1);
     sink.flush();
     stdoutWriter.flush();
-    if (fileFd !== undefined) closeSync(fileFd);
   }
 }
 

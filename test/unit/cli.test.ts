@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const bpfq = new URL('../../../bin/bpfq', import.meta.url).pathname;
 
@@ -22,6 +24,33 @@ describe('bin/bpfq', () => {
     for (const c of ['run', 'serve', 'api', 'worker', 'submit', 'jobs']) {
       const help = execFileSync(bpfq, [c, '--help'], { encoding: 'utf8' });
       assert.ok(help.length > 20, `${c} --help is too short: ${help}`);
+    }
+  });
+
+  // Both as bpftrace 0.17 behaves: -o's file is opened before anything else, so a bad path is
+  // the only error shown, and the file exists even when the program is then rejected.
+  it('-o: an unopenable file is an error before the program is read', () => {
+    const r = spawnSync(bpfq, ['-o', '/nonexistent/out.txt', 'no-such-program.bt'], {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr,
+      'ERROR: Failed to open output file: "/nonexistent/out.txt": No such file or directory\n',
+    );
+  });
+
+  it('-o: the file is created even when the program is rejected', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpfq-cli-'));
+    try {
+      const out = join(dir, 'out.txt');
+      const r = spawnSync(bpfq, ['-o', out, '-e', 'BEGIN { bad'], { encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /ERROR: syntax error/);
+      assert.ok(existsSync(out));
+      assert.equal(readFileSync(out, 'utf8'), '');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
