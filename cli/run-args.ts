@@ -209,6 +209,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     args.params = positional;
     return args;
   }
+  // 0.17 treats an empty -e like a missing one.
+  if (args.program === '') delete args.program;
   if (args.program === undefined && !args.info && !args.help && !args.version) {
     const file = positional.shift();
     if (file === undefined) throw new UsageError('No program specified');

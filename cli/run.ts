@@ -231,7 +231,7 @@ export const command: Command = {
     } catch (e) {
       if (e instanceof UsageError) {
         if (e.message === 'No program specified')
-          stderr(`USAGE: filename or -e 'program' required.\n${RUN_HELP}`);
+          stderr(`ERROR: USAGE: filename or -e 'program' required.\n`);
         else if (e.showUsage) stderr(`bpfq: ${e.message}\n${RUN_HELP}`);
         else stderr(`ERROR: ${e.message}\n`);
         return EXIT_ERROR;

@@ -53,4 +53,12 @@ describe('bin/bpfq', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('options without a program, or an empty -e, ask for one as bpftrace 0.17 does', () => {
+    for (const argv of [['-q'], ['-e', '']]) {
+      const r = spawnSync(bpfq, argv, { encoding: 'utf8' });
+      assert.equal(r.status, 1, argv.join(' '));
+      assert.equal(r.stderr, "ERROR: USAGE: filename or -e 'program' required.\n", argv.join(' '));
+    }
+  });
 });
