@@ -84,63 +84,90 @@ export class LoadedArtifact {
   }
 }
 
-export function loadArtifact(
-  artifact: Artifact,
-  options: LoadArtifactOptions = {},
-): LoadedArtifact {
-  const maps = new Map<string, { artifact: MapArtifact; map: BpfMap }>();
-  const programs: LoadedProgram[] = [];
-  const loaded = new LoadedArtifact(artifact, maps, programs);
+/**
+ * Creates the maps and loads the programs into `loaded`, one kernel object per step, so a
+ * caller can pause between steps (loadArtifactSliced) or run them straight (loadArtifact).
+ */
+function* loadSteps(loaded: LoadedArtifact, options: LoadArtifactOptions): Generator<void> {
+  const { artifact, maps, programs } = loaded;
   const mode = options.uprobeAttach ?? 'auto';
   const links =
     artifact.programs.some(isUprobe) &&
     (mode === 'link' || (mode === 'auto' && uprobeMultiSupported()));
-  try {
-    for (const m of artifact.maps) {
-      const maxEntries =
-        m.type === 'perf_event_array' && m.maxEntries === 0 ? possibleCpus() : m.maxEntries;
-      const map = BpfMap.create({
-        type: m.type,
-        name: m.kernelName,
-        keySize: m.keySize,
-        valueSize: m.valueSize,
-        maxEntries,
-        flags: m.flags,
+  for (const m of artifact.maps) {
+    const maxEntries =
+      m.type === 'perf_event_array' && m.maxEntries === 0 ? possibleCpus() : m.maxEntries;
+    const map = BpfMap.create({
+      type: m.type,
+      name: m.kernelName,
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries,
+      flags: m.flags,
+    });
+    maps.set(m.name, { artifact: m, map });
+    yield;
+  }
+  for (const p of artifact.programs) {
+    const insns = Buffer.from(p.insns, 'base64');
+    for (const r of p.mapRelocations) {
+      const m = maps.get(r.map);
+      if (!m) throw new Error(`program ${p.name} refers to unknown map ${r.map}`);
+      patchMapFd(insns, r.insn, m.map.fd);
+    }
+    const expectedAttachType = links && isUprobe(p) ? BPF_ATTACH_TYPE.TRACE_UPROBE_MULTI : 0;
+    try {
+      const { fd, log } = loadProgram(progTypeNumber(p.progType), insns, {
+        name: programName(p),
+        wantLog: options.verbose ?? false,
+        expectedAttachType,
       });
-      maps.set(m.name, { artifact: m, map });
-    }
-    for (const p of artifact.programs) {
-      const insns = Buffer.from(p.insns, 'base64');
-      for (const r of p.mapRelocations) {
-        const m = maps.get(r.map);
-        if (!m) throw new Error(`program ${p.name} refers to unknown map ${r.map}`);
-        patchMapFd(insns, r.insn, m.map.fd);
-      }
-      const expectedAttachType = links && isUprobe(p) ? BPF_ATTACH_TYPE.TRACE_UPROBE_MULTI : 0;
-      try {
-        const { fd, log } = loadProgram(progTypeNumber(p.progType), insns, {
-          name: programName(p),
-          wantLog: options.verbose ?? false,
-          expectedAttachType,
-        });
-        programs.push({ artifact: p, fd, log, expectedAttachType });
-      } catch (e) {
-        if (e instanceof VerifierError) {
-          throw new VerifierError(
-            p.name,
-            e.errno,
+      programs.push({ artifact: p, fd, log, expectedAttachType });
+    } catch (e) {
+      if (e instanceof VerifierError) {
+        throw new VerifierError(
+          p.name,
+          e.errno,
+          e.log,
+          explainRejection(
+            artifact,
+            p,
             e.log,
-            explainRejection(
-              artifact,
-              p,
-              e.log,
-              options.disassemble ?? makeSlotDisassembler(p.mapRelocations),
-            ),
-          );
-        }
-        throw e;
+            options.disassemble ?? makeSlotDisassembler(p.mapRelocations),
+          ),
+        );
       }
+      throw e;
     }
+    yield;
+  }
+}
+
+export function loadArtifact(
+  artifact: Artifact,
+  options: LoadArtifactOptions = {},
+): LoadedArtifact {
+  const loaded = new LoadedArtifact(artifact, new Map(), []);
+  try {
+    for (const _ of loadSteps(loaded, options));
+    return loaded;
+  } catch (e) {
+    loaded.close();
+    throw e;
+  }
+}
+
+/**
+ * loadArtifact, giving the event loop a turn whenever `pause` says so: each BPF_PROG_LOAD runs
+ * the verifier synchronously, and hundreds of them (`tracepoint:syscalls:sys_*`) add up.
+ */
+export async function loadArtifactSliced(
+  artifact: Artifact,
+  options: LoadArtifactOptions & { pause(): Promise<void> },
+): Promise<LoadedArtifact> {
+  const loaded = new LoadedArtifact(artifact, new Map(), []);
+  try {
+    for (const _ of loadSteps(loaded, options)) await options.pause();
     return loaded;
   } catch (e) {
     loaded.close();

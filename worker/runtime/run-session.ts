@@ -23,11 +23,16 @@ import { checkKprobeSupport } from '../attach/kprobe.js';
 import { EventReader } from '../libbpf/event-reader.js';
 import { BpfError, NotSupportedError } from '../libbpf/errors.js';
 import { testRunProgram } from '../libbpf/program.js';
-import { loadArtifact, type LoadedArtifact, type LoadedProgram } from '../loader/load-artifact.js';
+import {
+  loadArtifactSliced,
+  type LoadedArtifact,
+  type LoadedProgram,
+} from '../loader/load-artifact.js';
 import { readRawEntries, readStack } from './map-reader.js';
 import type { SessionEnd, SessionOptions, SessionResult } from './session.js';
 import type { LiveSymbolizer } from '../symbols/live-symbolizer.js';
 import { symbolNeeds } from './symbol-needs.js';
+import { timeSlicer } from './time-slice.js';
 
 const DEFAULT_POLL_MS = 100;
 
@@ -161,8 +166,14 @@ export async function runSession(
     wake?.();
   };
 
+  // Loading and attaching hundreds of programs is a long run of synchronous kernel calls: give
+  // the event loop a turn every few ms, so a worker's lease and heartbeat timers keep running.
+  const slicer = timeSlicer();
   try {
-    loaded = loadArtifact(artifact, { verbose: options.verbose ?? false });
+    loaded = await loadArtifactSliced(artifact, {
+      verbose: options.verbose ?? false,
+      pause: () => slicer.pause(),
+    });
     const session = loaded;
     if (options.verbose) {
       for (const p of loaded.programs) {
@@ -271,6 +282,7 @@ export async function runSession(
       if (options.verbose)
         for (const d of attachments[attachments.length - 1]!.details)
           log(`${p.artifact.name}: ${d}`);
+      await slicer.pause();
     }
 
     // Stop conditions other than exit(): each wakes the poll loop.

@@ -51,4 +51,6 @@ export interface JobRunner {
   run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome>;
   /** `bpftrace -l PATTERN` on this node. */
   listProbes(search: string): Promise<string[]>;
+  /** Releases what the runner holds (the kernel runner's compile thread). Optional. */
+  close?(): Promise<void>;
 }

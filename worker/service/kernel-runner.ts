@@ -12,7 +12,7 @@ import {
   runSession,
 } from '../runtime/index.js';
 import { bpfRunTime } from './bpf-run-time.js';
-import { compileJob } from './compile-job.js';
+import { CompileThread } from './compile-thread.js';
 import {
   TraceFailure,
   type JobRunner,
@@ -55,9 +55,11 @@ function classify(err: unknown): TraceFailure | unknown {
 
 export function kernelRunner(): JobRunner {
   const host = nodeHost();
+  // Compiling off the event loop; loading and attaching give it turns (runSession).
+  const compiler = new CompileThread();
   return {
     async run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome> {
-      const artifact = compileJob(request, host);
+      const artifact = await compiler.compile(request);
       try {
         const result = await runSession(artifact, {
           durationMs: request.durationSeconds * 1000,
@@ -83,6 +85,7 @@ export function kernelRunner(): JobRunner {
         throw classify(err);
       }
     },
+    close: () => compiler.close(),
     async listProbes(search: string): Promise<string[]> {
       try {
         const text = listProbesText(search === '' ? undefined : search, {}, host);

@@ -184,6 +184,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
           removeHeartbeat(connection, keys, options.node, workerId).catch(() => undefined),
           2000,
         );
+        await options.runner.close?.().catch(() => undefined);
         subscriber.disconnect();
         connection.disconnect();
       })();
