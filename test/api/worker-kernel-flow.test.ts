@@ -1,4 +1,4 @@
-// The worker's own liveness with real tracing (real Redis, real kernel,
+// The worker's own liveness and failure reporting with real tracing (real Redis, real kernel,
 // `bin/bpfq worker` as its own process, as deployed: the API's dry-run compile of a big
 // program would otherwise stall the same event loop, which is not what is tested here):
 //
@@ -9,6 +9,8 @@
 //   worker's event loop is held for seconds (measured: 0.4 s for a one-map body, 2.4 s for
 //   this body on an idle 2-core machine, more when it is busy), longer than the slack of the
 //   lease and heartbeat here: they lapse, and the API's reaper fails a live job "worker lost".
+// - A program the compiler accepts but the kernel's verifier rejects fails at once, without a
+//   retry, with the verifier's reason, a log excerpt and the script position in its error.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -164,5 +166,41 @@ describe('worker with the kernel runner', needs('bpf', 'tracefs', 'redis-server'
     await eventually('the worker to close every BPF and perf fd', async () =>
       JSON.stringify(bpfFdsOf(worker.pid!)) === JSON.stringify(fdsBefore) ? true : undefined,
     );
+  });
+
+  it('fails a program the verifier rejects once, with the reason, log excerpt and source line', async () => {
+    const program = 'BEGIN { while (1) { @x++; } }';
+    const created = await submit({ program, durationSeconds: 5, node: 'busy' });
+    const done = await finished(created.id, 30_000);
+    assert.equal(done.status, 'failed');
+    assert.match(
+      done.error ?? '',
+      /^the kernel's verifier rejected BEGIN: infinite loop detected at insn \d+ \(stdin:1:21\)$/,
+    );
+    assert.equal(done.errorDetail?.kind, 'verifier');
+    assert.deepEqual(done.errorDetail?.diagnostics?.[0]?.line, 1);
+    assert.deepEqual(done.errorDetail?.diagnostics?.[0]?.column, 21);
+    assert.match(done.errorDetail?.diagnostics?.[0]?.message ?? '', /^infinite loop detected/);
+    const log = done.errorDetail?.log ?? '';
+    assert.match(log, /^the kernel's verifier rejected BEGIN: Invalid argument \(-22\)$/m);
+    assert.match(log, /^ {2}infinite loop detected at insn \d+$/m);
+    assert.match(log, /^ {2}at instruction \d+: \([0-9a-f]{2}\) /m);
+    assert.ok(log.includes(`  from stdin:1:21\n  ${program}\n`), log);
+
+    // Not retried: BullMQ failed it for good on its first attempt (a retry would be 'delayed'),
+    // and it ran once.
+    assert.equal(await bullState(created.id), 'failed');
+    const bullJob = await h.api.ctx.queues.get('busy').getJob(created.id);
+    assert.equal(bullJob?.attemptsMade, 1);
+    const events = await readEvents(h.api.ctx.redis, h.api.ctx.keys, created.id, '0');
+    assert.deepEqual(
+      events.filter((e) => e.event === 'status').map((e) => (e.data as { status: string }).status),
+      ['queued', 'running', 'failed'],
+    );
+
+    // The result carries the verifier's excerpt too.
+    const result = await auth(request(h.app).get(`/v1/jobs/${created.id}/result`));
+    assert.equal(result.status, 200);
+    assert.match((result.body as { verifier?: string }).verifier ?? '', /infinite loop detected/);
   });
 });

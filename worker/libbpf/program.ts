@@ -81,8 +81,11 @@ export function loadProgram(
       loadOpts(null, 0, attachType),
     );
     if (fd >= 0) return { fd, log: '' };
-    // EPERM/ENOMEM etc. would fail again; only verifier rejections need the log.
-    if (fd !== -13 && fd !== -22 && fd !== -7 && fd !== -28) {
+    // EPERM/ENOMEM etc. would fail again; only verifier rejections need the log. The verifier
+    // answers EACCES or EINVAL for most rejections, E2BIG past its instruction limit, and
+    // EFAULT when a program's branches are too many to explore ("The sequence of 8193 jumps
+    // is too complex.", a long bounded loop).
+    if (fd !== -13 && fd !== -22 && fd !== -7 && fd !== -28 && fd !== -14) {
       throw new BpfError('bpf(BPF_PROG_LOAD)', -fd, label);
     }
   }

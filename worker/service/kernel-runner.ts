@@ -2,6 +2,7 @@
 // binaries), then run it with the runtime's session, which loads, attaches, polls, detaches
 // and tears everything down. Errors are sorted into permanent ones (the program, the
 // verifier, a missing kernel feature, a failed attach) and transient ones.
+import type { Artifact } from '../../compiler/artifact.js';
 import { listProbes as listProbesText, ListError } from '../../cli/list.js';
 import { nodeHost } from '../../host/node-host.js';
 import {
@@ -11,6 +12,8 @@ import {
   VerifierError,
   runSession,
 } from '../runtime/index.js';
+import { errnoMessage } from '../libbpf/errors.js';
+import { rejectionReason, rejectionSource } from '../loader/explain-rejection.js';
 import { bpfRunTime } from './bpf-run-time.js';
 import { CompileThread } from './compile-thread.js';
 import {
@@ -21,14 +24,32 @@ import {
   type TraceRequest,
 } from './job-runner.js';
 
-function classify(err: unknown): TraceFailure | unknown {
-  if (err instanceof VerifierError) {
-    return new TraceFailure(
-      { kind: 'verifier', log: err.message },
-      `the kernel rejected the program: ${err.message.split('\n')[0] ?? ''}`,
-      true,
-    );
-  }
+/**
+ * The verifier's verdict as the job's error: its reason and the script position on the first
+ * line (`the kernel's verifier rejected BEGIN: infinite loop detected at insn 9 (stdin:1:21)`),
+ * the log's last lines with the failing instruction and the source line as `log`, and the
+ * position again as a diagnostic, as compile errors carry theirs.
+ */
+function verifierFailure(err: VerifierError, artifact: Artifact | undefined): TraceFailure {
+  const reason = rejectionReason(err.log) ?? errnoMessage(err.errno);
+  const program = artifact?.programs.find((p) => p.name === err.program);
+  const at = program === undefined ? undefined : rejectionSource(program, err.log);
+  const where = at === undefined ? '' : ` (${artifact?.source.name}:${at.line}:${at.column})`;
+  return new TraceFailure(
+    {
+      kind: 'verifier',
+      log: err.message,
+      ...(at === undefined
+        ? {}
+        : { diagnostics: [{ line: at.line, column: at.column, message: reason }] }),
+    },
+    `the kernel's verifier rejected ${err.program}: ${reason}${where}`,
+    true,
+  );
+}
+
+function classify(err: unknown, artifact?: Artifact): TraceFailure | unknown {
+  if (err instanceof VerifierError) return verifierFailure(err, artifact);
   if (err instanceof NotSupportedError) {
     return new TraceFailure(
       { kind: 'not-supported' },
@@ -82,7 +103,7 @@ export function kernelRunner(): JobRunner {
           elapsedMs: result.elapsedMs,
         };
       } catch (err) {
-        throw classify(err);
+        throw classify(err, artifact);
       }
     },
     close: () => compiler.close(),
