@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { startReaper } from '../service/reaper.js';
 import { createApp } from './app.js';
 import { createApi, type Api, type CreateApiOptions } from './create-api.js';
+import { createHttpServer } from './http-server.js';
 
 export interface ApiServerOptions extends CreateApiOptions {
   /** TCP port; 0 picks a free one. */
@@ -68,11 +69,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let server: Server;
   try {
     server = await new Promise((resolve, reject) => {
-      // express 5 hands a listen error to this callback too.
-      const s = app.listen(options.port, options.host, (err?: Error) =>
-        err ? reject(err) : resolve(s),
-      );
+      const s = createHttpServer(app);
       s.once('error', reject);
+      s.listen(options.port, options.host, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
     });
   } catch (err) {
     bootstrap.stop();
