@@ -32,6 +32,11 @@ export interface ServiceConfig {
   stallMs: number;
   /** BPFQ_HEARTBEAT_MS: how often a worker announces itself. Default 5 s. */
   heartbeatMs: number;
+  /**
+   * BPFQ_NODE_LOST_AFTER: seconds a node may go without any worker heartbeat before its
+   * queued jobs fail "node NODE lost" and leave its queue. Default 300 (5 minutes).
+   */
+  nodeLostAfterSeconds: number;
 }
 
 function int(name: string, fallback: number, min: number): number {
@@ -42,6 +47,11 @@ function int(name: string, fallback: number, min: number): number {
     throw new Error(`${name} must be an integer >= ${min}, got '${raw}'`);
   }
   return value;
+}
+
+/** BPFQ_NODE_LOST_AFTER, read on its own for the reaper's default (see reaper.ts). */
+export function nodeLostAfterSeconds(): number {
+  return int('BPFQ_NODE_LOST_AFTER', 300, 1);
 }
 
 function str(name: string): string | undefined {
@@ -70,5 +80,6 @@ export function configFromEnv(): ServiceConfig {
     maxResultBytes: int('BPFQ_MAX_RESULT_BYTES', 16 * 1024 * 1024, 1024),
     stallMs: int('BPFQ_STALL_MS', 30_000, 100),
     heartbeatMs: int('BPFQ_HEARTBEAT_MS', 5_000, 50),
+    nodeLostAfterSeconds: nodeLostAfterSeconds(),
   };
 }
