@@ -317,6 +317,9 @@ export const catalog = {
   contextAsKey: e('E2097', () => 'context cannot be used as a map key'),
   ctxInTracepoint: e('E2096', () => 'Use args instead of ctx in tracepoint'),
   notPrintable: e('E2095', (type: string) => `${type} type passed to print() is not printable`),
+  noFunctionParam: e('E2103', (name: string) => `Can't find function parameter ${name}`),
+  paramUnsupported: e('E2104', (name: string) => `${name} has unsupported type`),
+  argsToVariable: e('E2105', () => 'args cannot be assigned to a variable'),
   printfTooManyArgs: e(
     'E2094',
     (fn: string, max: number) => `${fn}: too many arguments (at most ${max})`,
@@ -371,6 +374,8 @@ export const catalog = {
   emptyAttachPoint: e('E4021', () => 'empty attach point'),
   hostError: e('E4022', (probe: string, why: string) => `${probe}: ${why}`),
   noProbes: e('E4023', () => 'No probes to attach'),
+  noDebuginfo: e('E4024', (binary: string) => `No debuginfo found for ${binary}`),
+  mixedArgs: e('E4025', () => 'Probe has attach points with mixed arguments'),
 
   // --- W: warnings
   signsDiffer: w(

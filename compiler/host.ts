@@ -5,7 +5,8 @@
 /** A C type as the compiler needs it: from BTF, tracepoint format files or `struct` text. */
 export type CType =
   | { kind: 'void' }
-  | { kind: 'int'; name: string; size: number; signed: boolean }
+  /** `float` marks a floating-point base type (DWARF), which is passed in SSE registers. */
+  | { kind: 'int'; name: string; size: number; signed: boolean; float?: boolean }
   | { kind: 'enum'; name: string; size: number; signed: boolean }
   | { kind: 'ptr'; target: () => CType }
   | { kind: 'array'; elem: CType; count: number }
@@ -90,8 +91,9 @@ export interface CompilerHost {
   usdtProbes(path: string): UsdtProbe[];
   /**
    * A user function's parameters from DWARF (the binary's own or its separate debug
-   * file's), for `args` of uprobes: undefined when the binary has no DWARF or does not
-   * describe the function. Optional: hosts without DWARF support leave it out.
+   * file's), for `args` of uprobes: undefined when the binary has no DWARF, an empty list
+   * when its DWARF does not describe the function. Optional: hosts without DWARF support
+   * leave it out (then every binary reads as having none).
    */
   functionParams?(path: string, func: string): { name: string; type: CType }[] | undefined;
   /**

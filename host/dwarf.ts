@@ -91,6 +91,7 @@ const FORM = {
 const ATE_SIGNED = 0x05;
 const ATE_SIGNED_CHAR = 0x06;
 const ATE_FLOAT = 0x04;
+const ATE_COMPLEX_FLOAT = 0x03;
 
 interface AttrSpec {
   at: number;
@@ -250,6 +251,8 @@ export class Dwarf {
           size,
           signed: enc === ATE_SIGNED || enc === ATE_SIGNED_CHAR || enc === ATE_FLOAT,
         };
+        // Floating-point parameters travel in SSE registers, which uprobes cannot read.
+        if (enc === ATE_FLOAT || enc === ATE_COMPLEX_FLOAT) out.float = true;
         break;
       }
       case TAG.pointer_type: {

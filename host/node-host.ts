@@ -209,9 +209,11 @@ export class NodeHost implements CompilerHost {
 
   functionParams(path: string, func: string): { name: string; type: CType }[] | undefined {
     try {
-      return this.dwarf(path)
-        ?.functionParams(func)
-        ?.map((p) => ({ name: p.name, type: p.type }));
+      const dwarf = this.dwarf(path);
+      if (!dwarf) return undefined;
+      // A function the DWARF does not describe has no parameters to name (0.17: "Can't find
+      // function parameter"), unlike a binary without DWARF ("No debuginfo found").
+      return (dwarf.functionParams(func) ?? []).map((p) => ({ name: p.name, type: p.type }));
     } catch {
       return undefined;
     }

@@ -7,7 +7,14 @@ import type { UsdtArgument } from '../host.js';
 import { type SizedType } from '../types.js';
 import { assert, assertNever } from '../debug.js';
 import { storeImm } from './memory.js';
-import { argOffset, IP_OFFSET, ptRegsOffset, RETVAL_OFFSET, SP_OFFSET } from './pt-regs.js';
+import {
+  argOffset,
+  IP_OFFSET,
+  ptRegsOffset,
+  RETVAL_OFFSET,
+  SP_OFFSET,
+  UPROBE_STACK_BASE,
+} from './pt-regs.js';
 import { LoweringBase } from './lowering-base.js';
 import { BPF_F_USER_STACK, CodegenError, type Operand, imm } from './lowering-base.js';
 
@@ -148,6 +155,23 @@ export abstract class BuiltinLowering extends LoweringBase {
     const off = argOffset(n);
     if (off === undefined)
       throw new CodegenError(span, `arg${n} is not in a register (x86-64 passes six)`);
+    const r = this.ptRegs(off, span);
+    return t.kind === 'int' && t.size < 8 ? this.narrow(r, t) : { kind: 'reg', reg: r };
+  }
+
+  /**
+   * A uprobe parameter from DWARF (`args->name`) at the location its field offset encodes
+   * (passes/uprobe-args.ts): an argument register, narrowed to the parameter's type (the
+   * ABI leaves the bits above it unspecified), or a stack slot above the return address.
+   */
+  protected uprobeArg(offset: number, t: SizedType, span: Span): Operand {
+    if (offset >= UPROBE_STACK_BASE) {
+      const sp = this.ptRegs(SP_OFFSET, span);
+      this.e.emit(alu.add.imm(sp, 8 + offset - UPROBE_STACK_BASE));
+      return this.readScalarAt(sp, 'user', t);
+    }
+    const off = argOffset(offset / 8);
+    if (off === undefined) throw new CodegenError(span, `no argument register at ${offset}`);
     const r = this.ptRegs(off, span);
     return t.kind === 'int' && t.size < 8 ? this.narrow(r, t) : { kind: 'reg', reg: r };
   }

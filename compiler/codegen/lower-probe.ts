@@ -621,6 +621,7 @@ export class ProbeLowering extends CallLowering {
     const f = this.field(x);
     const t = f.type;
     if (this.isCtxArgs(x)) {
+      if (this.input.target.provider === 'uprobe') return this.uprobeArg(f.offset, t, x.span);
       if (f.dataLoc) {
         // __data_loc: a u32 (len << 16 | offset from the record start); the value is a pointer.
         const r = e.reg();
@@ -657,6 +658,9 @@ export class ProbeLowering extends CallLowering {
     const f = this.field(x);
     const n = Math.min(sizeOf(f.type), size);
     if (this.isCtxArgs(x)) {
+      // uprobe parameters are scalars (records by value are rejected by resolve types).
+      if (this.input.target.provider === 'uprobe')
+        throw new CodegenError(x.span, `uprobe argument ${x.field} is not a scalar`);
       copy(e, dst, { base: this.ctx, off: f.offset }, n);
     } else {
       const bt = typeOf(x.base);

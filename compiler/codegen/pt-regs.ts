@@ -59,3 +59,10 @@ export function argOffset(n: number): number | undefined {
 export const RETVAL_OFFSET = 10 * 8; // ax
 export const IP_OFFSET = 16 * 8;
 export const SP_OFFSET = 19 * 8;
+
+/**
+ * Field offsets of uprobe `args` records (passes/uprobe-args.ts) at or above this are stack
+ * slots (UPROBE_STACK_BASE + byte offset above the return address), below it 8 × the index
+ * of an argument register.
+ */
+export const UPROBE_STACK_BASE = 48;

@@ -245,6 +245,16 @@ class Checker {
       }
       return;
     }
+    if (
+      s.value.kind === 'builtin' &&
+      s.value.name === 'args' &&
+      this.providers().includes('uprobe')
+    ) {
+      // 0.17 builds uprobe `args` in the probe's context only (tracepoint `args` it lets
+      // through); bpftrace points at the `=`.
+      this.report('argsToVariable', s.opSpan);
+      return;
+    }
     const have = this.probe?.variables.get(s.target.name);
     if (isAggregate(value)) {
       // count() and friends were reported where the call was checked.
@@ -271,7 +281,8 @@ class Checker {
   private isContext(e: Expr): boolean {
     if (e.kind !== 'builtin') return false;
     if (e.name === 'ctx') return true;
-    return e.name === 'args' && this.providers().includes('tracepoint');
+    const p = this.providers();
+    return e.name === 'args' && (p.includes('tracepoint') || p.includes('uprobe'));
   }
 
   /** Key count and types against the map's; tuples are not keys in 0.17. */
@@ -439,8 +450,14 @@ class Checker {
       case 'field': {
         const before = this.errorCount();
         const base = this.expr(e.base, 'value');
-        if (this.errorCount() !== before || e.resolved) return t;
-        if (e.base.kind === 'builtin' && e.base.name === 'args') return t;
+        if (this.errorCount() !== before) return t;
+        if (e.base.kind === 'builtin' && e.base.name === 'args') {
+          // `args` is the context pointer in 0.17: `args.f` is refused as on any pointer.
+          if (!e.arrow && base.kind === 'pointer')
+            this.report('fieldOnPointer', e.span, e.field, `(ctx) ${typeStr(base)}`);
+          return t;
+        }
+        if (e.resolved) return t;
         if (e.arrow) {
           // bpftrace's wording for `->` on a record value: it tried to dereference it.
           if (base.kind === 'record') this.report('derefRecord', e.span, base.name);
@@ -580,12 +597,15 @@ class Checker {
         return;
       }
       case 'args': {
-        const bad = providers.find((p) => !['tracepoint', 'kfunc', 'kretfunc'].includes(p));
+        const bad = providers.find(
+          (p) => !['tracepoint', 'kfunc', 'kretfunc', 'uprobe'].includes(p),
+        );
         if (bad) {
+          // 0.17 says "tracepoint/kfunc/uprobeprobes", without the space.
           this.report(
             'builtinWrongProbe',
             b.span,
-            `The args builtin can only be used with tracepoint/kfunc/kretfunc probes (${bad} used here)`,
+            `The args builtin can only be used with tracepoint/kfunc/uprobe probes (${bad} used here)`,
           );
         }
         return;
@@ -745,7 +765,9 @@ class Checker {
         if (c.args.length > 1) this.report('nonMapPrintArgs', c.span, c.args.length);
         // 0.17 prints values user space can render, structs included, but not addresses.
         else if (t0.kind === 'pointer') {
-          this.report('notPrintable', c.span, typeStr(t0));
+          // The context pointer `args` is "(ctx) struct uprobe_args *" in 0.17's words.
+          const ctx = c.args[0]?.kind === 'builtin' && c.args[0].name === 'args' ? '(ctx) ' : '';
+          this.report('notPrintable', c.span, ctx + typeStr(t0));
         }
         return;
       }

@@ -25,6 +25,8 @@ import type { CompilerHost } from '../host.js';
 import type { SizedType } from '../types.js';
 import { int64, isAggregate, sizeOf, uint64 } from '../types.js';
 import { lookupNamedType, lookupRecord } from './c-types.js';
+import type { CType } from '../host.js';
+import { dwarfRecord, uprobeArgs } from './uprobe-args.js';
 import { DEFAULT_STACK_LIMIT, FUNCTIONS } from './functions.js';
 import type { FrontConfig } from './options.js';
 import { STACK_MODES } from './scopes.js';
@@ -53,10 +55,23 @@ function isUserProvider(t: ProbeTarget | undefined): boolean {
   return t?.provider === 'uprobe' || t?.provider === 'uretprobe' || t?.provider === 'usdt';
 }
 
+/** Why a uprobe probe's `args` could not be built: reported where `args` is used. */
+interface UprobeArgsError {
+  key: 'noDebuginfo' | 'mixedArgs';
+  span: Span;
+  binary: string;
+}
+
 class Typer {
   private probe: Probe | undefined;
   /** When true nothing is reported: an early walk only learns map and variable types. */
   silent = true;
+  /** uprobe `args` per probe: undefined until first used, null when built without error. */
+  private readonly uprobeArgsState = new Map<Probe, UprobeArgsError | null>();
+  private readonly uprobeArgsReported = new Set<Probe>();
+  /** DWARF records that uprobe parameters (and their records) point to, by name. */
+  private readonly dwarfPointees = new Map<string, CType>();
+  private readonly dwarfRecords = new Map<string, RecordType>();
 
   constructor(
     private readonly program: CheckedProgram,
@@ -110,7 +125,12 @@ class Typer {
           const vars = this.probe?.variables;
           const have = vars?.get(s.target.name);
           const slot = storageType(value);
-          if (value.kind !== 'none' && !isAggregate(value)) {
+          // uprobe `args` cannot be held in a variable (check types says so).
+          const uprobeArgs =
+            s.value.kind === 'builtin' &&
+            s.value.name === 'args' &&
+            this.firstTarget()?.provider === 'uprobe';
+          if (value.kind !== 'none' && !isAggregate(value) && !uprobeArgs) {
             if (!have || have.kind === 'none') vars?.set(s.target.name, slot);
             else if (compatible(have, slot)) vars?.set(s.target.name, mergeTypes(have, slot));
           }
@@ -305,9 +325,69 @@ class Typer {
   }
 
   /** What a pointer points to, with records filled in (BTF pointer targets come bare). */
+  /** A record with its fields by name: DWARF records of uprobe arguments, the script, BTF. */
+  private record(name: string): RecordType | undefined {
+    const known = this.dwarfRecords.get(name);
+    if (known) return known;
+    const ct = this.dwarfPointees.get(name);
+    if (ct) {
+      const rec = dwarfRecord(ct, this.dwarfPointees);
+      if (rec) {
+        this.dwarfRecords.set(name, rec);
+        return rec;
+      }
+    }
+    return lookupRecord(name, this.program.cDefinitions, this.host);
+  }
+
+  /**
+   * Builds `args` of every uprobe target of the current probe from DWARF, once; reports
+   * why it cannot (no DWARF, attach points whose parameters differ) at its first use in
+   * the reporting walk. False when `args` has no record.
+   */
+  private uprobeArgs(): boolean {
+    const p = this.probe;
+    if (!p) return false;
+    let state = this.uprobeArgsState.get(p);
+    if (state === undefined) {
+      state = this.buildUprobeArgs(p);
+      this.uprobeArgsState.set(p, state);
+    }
+    if (state === null) return true;
+    if (!this.silent && !this.uprobeArgsReported.has(p)) {
+      this.uprobeArgsReported.add(p);
+      if (state.key === 'noDebuginfo') this.report('noDebuginfo', state.span, state.binary);
+      else this.report('mixedArgs', state.span);
+    }
+    return false;
+  }
+
+  private buildUprobeArgs(p: Probe): UprobeArgsError | null {
+    let first: string | undefined;
+    for (const t of p.targets) {
+      if (t.attach.kind !== 'uprobe') continue;
+      const ap = p.attachPoints[t.attachPoint];
+      const span = ap?.span ?? p.span;
+      // The binary as written (`./w`, `libc`), as 0.17 names it.
+      const binary = ap?.text.split(':')[1] ?? t.attach.path;
+      let params: { name: string; type: CType }[] | undefined;
+      try {
+        params = this.host.functionParams?.(t.attach.path, t.attach.func ?? '');
+      } catch {
+        params = undefined;
+      }
+      if (!params) return { key: 'noDebuginfo', span, binary };
+      const args = uprobeArgs(params, this.dwarfPointees);
+      if (first === undefined) first = args.signature;
+      else if (args.signature !== first) return { key: 'mixedArgs', span, binary };
+      t.funcArgs = args.record;
+    }
+    return null;
+  }
+
   private deref(target: SizedType, span: Span): SizedType {
     if (target.kind === 'record' && target.fields.length === 0) {
-      const full = lookupRecord(target.name, this.program.cDefinitions, this.host);
+      const full = this.record(target.name);
       if (full) return full;
       this.report('unknownStruct', span, target.name);
     }
@@ -380,6 +460,7 @@ class Typer {
         return ret ? ret.type : uint64;
       }
       case 'args': {
+        if (target?.provider === 'uprobe' && !this.uprobeArgs()) return NONE;
         const rec = target?.tracepointArgs ?? target?.funcArgs;
         if (!rec) return NONE;
         return {
@@ -406,8 +487,14 @@ class Typer {
         const rec = this.argsRecord(t);
         if (!rec) continue;
         const f = rec.fields.find((x) => x.name === e.field);
+        const uprobe = t.provider === 'uprobe';
         if (!f) {
-          this.report('noSuchField', e.span, rec.name, e.field);
+          if (uprobe) this.report('noFunctionParam', e.span, e.field);
+          else this.report('noSuchField', e.span, rec.name, e.field);
+          return NONE;
+        }
+        if (uprobe && f.type.kind === 'none') {
+          this.report('paramUnsupported', e.span, f.name);
           return NONE;
         }
         const rf: ResolvedField = { name: f.name, offset: f.offset, type: f.type };
@@ -441,8 +528,7 @@ class Typer {
       rec = base;
     }
     if (rec.kind !== 'record') return NONE;
-    const full =
-      rec.fields.length === 0 ? lookupRecord(rec.name, this.program.cDefinitions, this.host) : rec;
+    const full = rec.fields.length === 0 ? this.record(rec.name) : rec;
     const f = full?.fields.find((x) => x.name === e.field);
     if (!f) {
       this.report('noSuchField', e.span, rec.name, e.field);

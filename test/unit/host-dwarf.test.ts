@@ -66,8 +66,23 @@ describe('DWARF parameters', () => {
     assert.equal(f2[2]?.type.kind, 'enum');
     const f1 = host.functionParams(path, 'f1');
     assert.deepEqual(f1?.[3]?.type, { kind: 'int', name: 'short int', size: 2, signed: true });
-    assert.equal(host.functionParams(path, 'nosuch'), undefined);
+    // Described by no DWARF entry: no parameters; a binary without DWARF: undefined.
+    assert.deepEqual(host.functionParams(path, 'nosuch'), []);
     assert.equal(host.functionParams(hostFixture('usdt-demo'), 'work'), undefined);
+  });
+
+  it('marks floating-point parameters (passed in SSE registers)', () => {
+    const f4 = new NodeHost().functionParams(path, 'f4');
+    assert.deepEqual(
+      f4?.map((p) => [p.name, p.type.kind === 'int' && p.type.float === true]),
+      [
+        ['f', true],
+        ['d', true],
+        ['b', false],
+        ['pc', false],
+        ['pv', false],
+      ],
+    );
   });
 
   it('decodes LEB128', () => {

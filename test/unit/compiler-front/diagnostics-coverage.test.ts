@@ -182,6 +182,14 @@ const CASES: Record<DiagnosticKey, Case> = {
     span: [1, 42, 45],
   },
   notPrintable: { program: 'kprobe:vfs_read { print(curtask); }', span: [1, 19, 33] },
+  noFunctionParam: { program: 'uprobe:./w:f_ints { print(args->ii); }', span: [1, 27, 35] },
+  paramUnsupported: { program: 'uprobe:./w:f_val { print(args->d); }', span: [1, 26, 33] },
+  argsToVariable: { program: 'uprobe:./w:f_ints { $a = args; print($a->i); }', span: [1, 24, 25] },
+  noDebuginfo: { program: 'uprobe:./wnodw:f_ints { print(args->i); }', span: [1, 1, 22] },
+  mixedArgs: {
+    program: 'uprobe:./w:f_ints,uprobe:./w:f_neg { print(args->i); }',
+    span: [1, 19, 35],
+  },
   noProbes: { program: 'kprobe:vfs_* { }', span: [1, 1, 13], host: { kernelFunctions: false } },
   kernelFunctionsUnknown: {
     program: 'kprobe:vfs_* { } BEGIN { }',

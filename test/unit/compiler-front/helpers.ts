@@ -1,18 +1,19 @@
-// Shared helpers for the front-end tests: check a program against the fake host and get
-// its program or its diagnostics.
+// Shared helpers for the front-end tests: check a program against the fake host (with the
+// DWARF binaries of dwarf-host.ts) and get its program or its diagnostics.
 import assert from 'node:assert/strict';
 import { check, type CheckOptions } from '../../../compiler/check.js';
 import type { Diagnostic } from '../../../compiler/diagnostics.js';
 import { formatDiagnostics } from '../../../compiler/diagnostics.js';
 import type { CheckedProgram } from '../../../compiler/front/ast.js';
-import { FakeHost, type FakeHostOptions } from '../../support/fake-host.js';
+import type { FakeHostOptions } from '../../support/fake-host.js';
+import { DwarfFakeHost } from './dwarf-host.js';
 
 export function run(
   text: string,
   options: CheckOptions = {},
   hostOptions: FakeHostOptions = {},
 ): { program?: CheckedProgram; diagnostics: Diagnostic[] } {
-  return check({ name: 'stdin', text }, options, new FakeHost(hostOptions));
+  return check({ name: 'stdin', text }, options, new DwarfFakeHost(hostOptions));
 }
 
 /** Checks a program that must be accepted; fails with bpftrace-style text otherwise. */
