@@ -177,6 +177,10 @@ async function compileAndRun(
       keepRecords: false,
       onLog: (line) => stderr(`${line}\n`),
       // SIGUSR1 prints the maps while running, as bpftrace 0.17 does.
+      onFlush: () => {
+        sink.flush();
+        stdoutWriter.flush();
+      },
       onStarted: (control) => {
         onUsr1 = () => control.printMaps();
         process.on('SIGUSR1', onUsr1);

@@ -71,6 +71,22 @@ describe('bpfq run', needs('bpf', 'tracefs', 'cc'), () => {
     assert.equal(r.status, 0);
   });
 
+  it(
+    "-c: Attaching and BEGIN output come before the command's own output, as in bpftrace",
+    needs('bpftrace'),
+    () => {
+      // The child shares stdout (a pipe here): 0.17 holds it until BEGIN's output is written.
+      const args = ['-c', '/bin/echo from-the-child', '-e', 'BEGIN { printf("begin\\n"); }'];
+      const theirs = spawnSync('bpftrace', args, { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(theirs.status, 0, theirs.stderr);
+      for (let i = 0; i < 5; i++) {
+        const ours = bpfq(args);
+        assert.equal(ours.status, 0, ours.stderr);
+        assert.equal(ours.stdout, theirs.stdout, `run ${i}`);
+      }
+    },
+  );
+
   it('-c with a missing command fails as bpftrace does', () => {
     const r = bpfq(['-c', 'no-such-command-bpfq', '-e', 'BEGIN { exit(); }']);
     assert.equal(r.status, 255);

@@ -298,6 +298,9 @@ export async function runSession(
       void options.child.exited.then(() => {
         childExited = true;
       });
+      // BEGIN's events first: 0.17 prints them before the child can write anything.
+      reader?.consume();
+      options.onFlush?.();
       options.child.release();
       // Not awaited: the poll loop must start at once, events resolve symbols as they come.
       if (live && needs.user) void rememberAfterExec(live, options.child.pid).catch(() => {});

@@ -45,6 +45,11 @@ export interface SessionOptions {
   pollMs?: number;
   /** Called once every probe is attached, with a handle to act on the running session. */
   onStarted?: (control: SessionControl) => void;
+  /**
+   * Called when what was emitted so far must reach its destination: before a `-c` child runs,
+   * so `Attaching N probes...` and BEGIN's output come before the child's, as in 0.17.
+   */
+  onFlush?: () => void;
 }
 
 /** What a caller can ask of a running session. */
