@@ -1,7 +1,7 @@
 // bpfq against bpftrace 0.17 on user-space and sampling probes: every program in
 // engine2-cases.ts runs under both with the same -c workload (engine2-workload.c, built here
-// as a PIE and a non-PIE binary linked against libe2.so), and stdout and the exit status
-// must match byte for byte.
+// as a PIE and a non-PIE binary linked against libe2.so, plus the PIE one without its DWARF),
+// and stdout and the exit status must match byte for byte (stderr too for error cases).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -18,6 +18,8 @@ interface Built {
   pie: string;
   nopie: string;
   lib: string;
+  /** The PIE workload without its DWARF (objcopy --strip-debug). */
+  nodw: string;
   /** e2_neg's address in the non-PIE binary, hex without 0x. */
   negAddr: string;
 }
@@ -50,9 +52,11 @@ function build(): Built {
     join(src, 'engine2-workload.c'),
     ...link,
   ]);
+  const nodw = join(dir, 'e2-nodw');
+  execFileSync('objcopy', ['--strip-debug', pie, nodw]);
   const sym = execFileSync('nm', [nopie], { encoding: 'utf8' }).match(/^0*([0-9a-f]+) T e2_neg$/m);
   assert.ok(sym, 'e2_neg in the non-PIE workload');
-  return { dir, pie, nopie, lib, negAddr: sym[1]! };
+  return { dir, pie, nopie, lib, nodw, negAddr: sym[1]! };
 }
 
 /** The case with its placeholders replaced by the built paths. */
@@ -61,6 +65,7 @@ function resolve(c: Engine2Case, b: Built): Engine2Case {
     .replace(/\bNOPIE\b/g, b.nopie)
     .replace(/\b0xADDR\b/g, `0x${b.negAddr}`)
     .replace(/\bLIB\b/g, b.lib)
+    .replace(/\bNODW\b/g, b.nodw)
     .replace(/\bWL\b/g, b.pie);
   return { ...c, program };
 }
@@ -99,7 +104,16 @@ describe(
       it(`${c.name}${c.format === 'json' ? ' (json)' : ''}`, () => {
         const r = results.get(c.name);
         assert.ok(r, 'not run');
-        assert.ok(r.bpftrace.stdout.length > 0, `bpftrace printed nothing:\n${r.bpftrace.stderr}`);
+        if (c.compareStderr) {
+          // A compile error: nothing on stdout, the same diagnostic on stderr.
+          assert.ok(r.bpftrace.stderr.length > 0, 'bpftrace printed no error');
+          assert.equal(r.bpfq.stderr, r.bpftrace.stderr);
+        } else {
+          assert.ok(
+            r.bpftrace.stdout.length > 0,
+            `bpftrace printed nothing:\n${r.bpftrace.stderr}`,
+          );
+        }
         assert.equal(
           r.bpfq.stdout,
           r.bpftrace.stdout,

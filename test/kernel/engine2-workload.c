@@ -3,9 +3,12 @@
  *   for i in 0..N-1: e2_args(6 arguments), e2_neg(i), e2_str("item-i", i), e2lib_add(i, 100)
  *   (from libe2.so), and the USDT probes e2:regs, e2:konst, e2:mem and e2:guarded
  *   (semaphore-guarded), and e2:twice(i, 1) and e2:twice(i, 2) from two call sites (one probe,
- *   two locations). Then e2_done(N). With "linger" it sleeps 2 s after e2_done, so a
+ *   two locations), then e2_rec(&record, i) (a struct with a nested struct, a pointer to
+ *   another, a string pointer, a char array and an enum) and e2_small(6 narrow integers).
+ *   Then e2_done(N). With "linger" it sleeps 2 s after e2_done, so a
  *   tracer that exits from e2_done still sees the process alive while it prints its maps.
- * Built by the test: PIE and non-PIE, linked against libe2.so (engine2-lib.c). */
+ * Built by the test (-O2 -g: uprobe `args` come from its DWARF): PIE and non-PIE, linked
+ * against libe2.so (engine2-lib.c). */
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 #include <stdio.h>
@@ -47,6 +50,38 @@ __attribute__((noinline, optimize("O0"))) void e2_mem(int i, long j) {
   DTRACE_PROBE2(e2, mem, local, wide);
 }
 
+struct e2_inner {
+  short a;
+  unsigned char b;
+  long c;
+};
+
+enum e2_color { E2_RED, E2_GREEN = 5, E2_BLUE };
+
+struct e2_record {
+  int id;
+  struct e2_inner in;
+  struct e2_inner *pin;
+  const char *name;
+  char tag[8];
+  enum e2_color col;
+};
+
+typedef unsigned long e2_ulong;
+
+/* Reads every field, so the caller's stores (the pointed-to struct too) stay. */
+__attribute__((noinline)) long e2_rec(struct e2_record *r, int k) {
+  __asm__ volatile("" ::: "memory");
+  return r->id + r->in.a + r->in.b + r->in.c + r->pin->a + r->pin->b + r->pin->c +
+         (long)strlen(r->name) + r->tag[0] + r->col + k;
+}
+
+__attribute__((noinline)) long e2_small(short s, char c, unsigned char uc, unsigned short us,
+                                        signed char sc, e2_ulong x) {
+  __asm__ volatile("" ::: "memory");
+  return s + c + uc + us + sc + (long)x;
+}
+
 __attribute__((noinline)) void e2_done(long n) {
   __asm__ volatile("" ::: "memory");
   (void)n;
@@ -69,6 +104,18 @@ int main(int argc, char **argv) {
     if (e2_guarded_semaphore) DTRACE_PROBE1(e2, guarded, i + 1);
     DTRACE_PROBE2(e2, twice, i, 1);
     DTRACE_PROBE2(e2, twice, i, 2);
+    struct e2_inner pointed = {(short)(-3 - i), (unsigned char)(200 + i), (1L << 40) + i};
+    struct e2_record rec = {
+        .id = (int)(42 + i),
+        .in = {(short)(-7 * (i + 1)), (unsigned char)(250 - i), 123456789012L * (i + 1)},
+        .pin = &pointed,
+        .name = name,
+        .tag = "tagtag",
+        .col = i % 2 ? E2_BLUE : E2_GREEN,
+    };
+    sum += e2_rec(&rec, (int)i);
+    sum += e2_small((short)(-300 - i), (char)('a' + i), (unsigned char)(250 + i),
+                    (unsigned short)(65535 - i), (signed char)(-1 - i), ~0UL - (unsigned long)i);
   }
   e2_done(n);
   if (linger) sleep(2);
