@@ -325,8 +325,10 @@ class Typer {
   }
 
   /** What a pointer points to, with records filled in (BTF pointer targets come bare). */
-  /** A record with its fields by name: DWARF records of uprobe arguments, the script, BTF. */
+  /** A record with its fields by name: the script's, DWARF records of uprobe arguments, BTF. */
   private record(name: string): RecordType | undefined {
+    const own = this.program.cDefinitions.records.get(name);
+    if (own) return own;
     const known = this.dwarfRecords.get(name);
     if (known) return known;
     const ct = this.dwarfPointees.get(name);
@@ -460,7 +462,20 @@ class Typer {
         return ret ? ret.type : uint64;
       }
       case 'args': {
-        if (target?.provider === 'uprobe' && !this.uprobeArgs()) return NONE;
+        const targets = this.probe?.targets ?? [];
+        if (targets.some((t) => t.provider === 'uprobe')) {
+          // Another kind of `args` in the same block (a tracepoint's, a kfunc's): 0.17
+          // cannot name the probe type and says "invalid".
+          if (targets.some((t) => ['tracepoint', 'kfunc', 'kretfunc'].includes(t.provider))) {
+            this.report(
+              'builtinWrongProbe',
+              b.span,
+              'The args builtin can only be used with tracepoint/kfunc/uprobe probes (invalid used here)',
+            );
+            return NONE;
+          }
+          if (!this.uprobeArgs()) return NONE;
+        }
         const rec = target?.tracepointArgs ?? target?.funcArgs;
         if (!rec) return NONE;
         return {

@@ -87,6 +87,14 @@ const SAME_MESSAGE: [string, string][] = [
     'The args builtin can only be used with tracepoint/kfunc/uprobe probes (uretprobe used here)',
   ],
   [
+    'tracepoint:syscalls:sys_enter_read,uprobe:./w:f_ints { print(args->i); }',
+    'The args builtin can only be used with tracepoint/kfunc/uprobe probes (invalid used here)',
+  ],
+  [
+    'uprobe:./w:f_ints,tracepoint:syscalls:sys_enter_read { print(args->fd); }',
+    'The args builtin can only be used with tracepoint/kfunc/uprobe probes (invalid used here)',
+  ],
+  [
     'kprobe:vfs_read { print(args->i); }',
     'The args builtin can only be used with tracepoint/kfunc/uprobe probes (kprobe used here)',
   ],
