@@ -645,7 +645,11 @@ export class ProbeLowering extends CallLowering {
     if (f.bitSize === undefined) return v;
     const r = this.fresh(v);
     if ((f.bitOffset ?? 0) > 0) this.e.emit(alu.rsh.imm(r, f.bitOffset ?? 0));
-    if (f.bitSize < 32) this.e.emit(alu.and.imm(r, (1 << f.bitSize) - 1));
+    if (f.type.kind === 'int' && f.type.signed && f.bitSize < 64) {
+      // A signed bitfield (`int c : 7`): its top bit is the sign.
+      const shift = 64 - f.bitSize;
+      this.e.emit(alu.lsh.imm(r, shift), alu.arsh.imm(r, shift));
+    } else if (f.bitSize < 32) this.e.emit(alu.and.imm(r, (1 << f.bitSize) - 1));
     else if (f.bitSize < 64) {
       const shift = 64 - f.bitSize;
       this.e.emit(alu.lsh.imm(r, shift), alu.rsh.imm(r, shift));

@@ -15,6 +15,7 @@
 //   long f_neg(signed char sc, short s, int i, long l, unsigned short us, unsigned long ul);
 //   long f_val(struct pair p, int k, double d, struct big b, _Bool ok);
 //   void f_void(void);
+//   long f_bits(struct flags *f); (struct flags: bitfields, see below)
 import type { CType, ElfSymbol } from '../../../compiler/host.js';
 import { FakeHost } from '../../support/fake-host.js';
 
@@ -68,6 +69,21 @@ const big: CType = {
   fields: ['a', 'b', 'c', 'd'].map((name, i) => ({ name, offset: i * 8, type: sLong })),
 };
 
+// struct flags { unsigned a : 3; unsigned b : 5; int c : 7; unsigned long d : 40; char e; };
+const uInt = int('unsigned int', 4, false);
+const flags: CType = {
+  kind: 'struct',
+  name: 'flags',
+  size: 16,
+  fields: [
+    { name: 'a', offset: 0, type: uInt, bitOffset: 0, bitSize: 3 },
+    { name: 'b', offset: 0, type: uInt, bitOffset: 3, bitSize: 5 },
+    { name: 'c', offset: 1, type: sInt, bitOffset: 0, bitSize: 7 },
+    { name: 'd', offset: 1, type: uLong, bitOffset: 7, bitSize: 40 },
+    { name: 'e', offset: 7, type: char },
+  ],
+};
+
 const p = (name: string, type: CType) => ({ name, type });
 
 export const DWARF_FUNCTIONS: Record<string, { name: string; type: CType }[]> = {
@@ -99,6 +115,7 @@ export const DWARF_FUNCTIONS: Record<string, { name: string; type: CType }[]> = 
     p('ok', int('_Bool', 1, false)),
   ],
   f_void: [],
+  f_bits: [p('f', ptr(flags))],
 };
 
 const symbols = (names: string[]): ElfSymbol[] =>

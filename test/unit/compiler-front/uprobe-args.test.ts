@@ -261,6 +261,24 @@ describe('uprobe args from DWARF', () => {
     );
   });
 
+  it('reads bitfields through a struct pointer, signed ones sign-extended', () => {
+    // gcc's layout of {5, 17, -20, 123456789012}: a and b in byte 0, c in bits 8..14,
+    // d in bits 15..54 (dwarf-host.ts gives the same offsets).
+    const heap = new Uint8Array(16);
+    const v = new DataView(heap.buffer);
+    const bits = 5n | (17n << 3n) | (BigInt.asUintN(7, -20n) << 8n) | (123456789012n << 15n);
+    v.setBigUint64(0, bits, true);
+    assert.deepEqual(
+      runUprobe(
+        'uprobe:./w:f_bits { @a = args->f->a; @b = args->f->b; @c = args->f->c; @d = args->f->d; }',
+        { di: BigInt(HEAP) },
+        [],
+        heap,
+      ),
+      [5n, 17n, -20n, 123456789012n],
+    );
+  });
+
   it('dereferences struct pointers in user memory, nested by value and by pointer', () => {
     const heap = new Uint8Array(128);
     const v = new DataView(heap.buffer);
