@@ -1,8 +1,9 @@
 // The job service under load, on loopback: (1) latency from POST /v1/jobs to "every probe
 // attached" (the job's `attached` event), p50/p99 over N sequential jobs, which covers
 // queueing, the worker's claim, compile, load and attach; (2) GET /v1/jobs/{id} throughput
-// with autocannon. Everything is real: an embedded redis-server, the API server, a worker
-// with the kernel runner (root and BPF needed).
+// with autocannon, authenticated with the admin token, on the last (cancelled) job. Everything
+// is real: an embedded redis-server, the API server logging each request as `bpfq api` does,
+// a worker with the kernel runner (root and BPF needed).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
