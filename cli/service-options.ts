@@ -11,7 +11,8 @@ export const SERVICE_FLAGS_HELP = `Options (each overrides its environment varia
     --data-dir DIR     embedded Redis data and admin token (BPFQ_DATA_DIR, default ./.bpfq)
     --concurrency N    jobs a worker runs at once (BPFQ_WORKER_CONCURRENCY, default 8)
 Also read: BPFQ_ADMIN_TOKEN or BPFQ_ADMIN_TOKEN_FILE (a file holding it, e.g. a mounted
-secret), BPFQ_PREFIX, BPFQ_RESULT_TTL, BPFQ_MAX_RESULT_BYTES, BPFQ_STALL_MS, BPFQ_HEARTBEAT_MS.
+secret), BPFQ_PREFIX, BPFQ_RESULT_TTL, BPFQ_MAX_RESULT_BYTES, BPFQ_STALL_MS, BPFQ_HEARTBEAT_MS,
+BPFQ_NODE_LOST_AFTER (seconds without a worker before a node's queued jobs fail; 300).
 `;
 
 /**
