@@ -548,7 +548,7 @@ describe(
           10_000,
           100,
         );
-        const done = await finished(created.id, 10_000);
+        const done = await finished(created.id, 30_000);
         assert.equal(done.status, 'failed');
         assert.equal(done.error, 'worker lost');
       } finally {
