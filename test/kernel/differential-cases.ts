@@ -12,6 +12,15 @@ const G = 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/';
 const Wif = (cond: string): string =>
   `tracepoint:syscalls:sys_enter_write /pid == cpid && (${cond})/`;
 
+/** A program that must fail to compile (or to start) the same way: stderr is compared too. */
+const err = (name: string, program: string, extra: Partial<DiffCase> = {}): DiffCase => ({
+  name,
+  program,
+  iterations: 0,
+  compareStderr: true,
+  ...extra,
+});
+
 export const DIFF_CASES: DiffCase[] = [
   // Aggregations, scalar.
   { name: 'count', program: `${G} { @ = count(); }` },
@@ -349,4 +358,645 @@ export const DIFF_CASES: DiffCase[] = [
     iterations: 0,
   },
   { name: 'compile error', program: 'BEGIN { @ = hist(); }', iterations: 0, compareStderr: true },
+  // printf corner cases.
+  {
+    name: 'printf string width, precision and padding',
+    program:
+      'BEGIN { printf("[%-10s][%10s][%.2s][%5.1s][%s]\\n", "ab", "cd", "efgh", "xyz", ""); printf("[%3c|%-3c|%c%c]\\n", 65, 66, 72, 105); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf integer width and zero padding on negatives',
+    program:
+      'BEGIN { printf("[%5d][%-5d][%05d][%-05d][%20d][%-20ld]\\n", -42, -42, -42, 7, 12345, -12345); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf hex and octal of -1 at 32 and 64 bits',
+    program:
+      'BEGIN { printf("%x %X %o %lx %lX %lo %08x %08lx\\n", -1, -1, -1, -1, -1, -1, 3735928559, 3735928559); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf length modifiers h, hh, l, ll, z, j, t',
+    program:
+      'BEGIN { printf("%hd %hhd %hu %hhu %hx %hhx\\n", 70000, 300, -1, -1, -1, -1); printf("%lu %llx %lld %llu %zu %jd %td %zd\\n", -1, -1, -1, -1, -1, -1, -1, -1); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf 32-bit truncation, %p and %%',
+    program:
+      'BEGIN { printf("%d %d %ld %ld\\n", 2147483648, 4294967296, 9223372036854775807, -9223372036854775808); printf("%p %p 100%% done %d%%\\n", 0, 255, 5); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf escapes, no newline, many arguments',
+    program:
+      'BEGIN { printf("no newline"); printf("\\t tab\\\\ back \\"q\\"\\n"); printf("%d %d %d %d %d %d %d %d %d\\n", 1, 2, 3, 4, 5, 6, 7, 8, 9); printf("%s %s %s %s %s %s %s %s\\n", "a", "b", "c", "d", "e", "f", "g", "h"); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf %r, %rx and %rh of buffers',
+    program:
+      'BEGIN { printf("%r %rx %rh|%r|%r\\n", buf("ab\\x01c", 4), buf("AB", 2), buf("AB", 2), buf("abc", 0), buf("abc", 10)); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf of UTF-8 strings',
+    program: 'BEGIN { printf("%s %s\\n", "héllo", "日本"); @["é"] = 1; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'printf of a user buffer from a tracepoint',
+    program: `${Wif('args->count == 2')} { printf("[%s] %r %rh %d\\n", str(args->buf, 2), buf(args->buf, args->count), buf(args->buf, 4), *args->buf); @[str(args->buf, 2)] = 1; }`,
+    iterations: 3,
+  },
+  // Integer arithmetic, casts, comparisons.
+  {
+    name: 'shifts, unary operators and 64-bit wrap-around',
+    program:
+      'BEGIN { printf("%ld %ld %lu\\n", (int64)-8 >> 1, (uint64)-8 >> 1, ~0); printf("%d %d %d %d\\n", ~5, !5, !0, -(-3)); printf("%ld %ld %ld\\n", 9223372036854775807 + 1, -9223372036854775807 - 2, 4294967296 * 4294967296); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'comparisons and logical operators',
+    program:
+      'BEGIN { printf("%d %d %d %d %d %d|%d %d|%d %d %d\\n", 1 < 2, 2 <= 2, 3 > 4, 4 >= 5, 5 == 5, 5 != 5, -1 < 1, (uint64)-1 < 1, 1 && 0, 1 || 0, 0 || 0); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'casts truncate and extend, literal forms',
+    program:
+      'BEGIN { printf("%d %d %d %ld %ld\\n", (uint8)-1, (int8)-1, (uint16)65537, (int32)4294967295, (uint32)4294967296); printf("%d %x %d %d %ld %ld\\n", 0x7fffffff, 0777, 1_000_000, 1e3, 1000000000000, 0xffffffffffffffff); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'division and modulo by a run-time zero',
+    program: `${Wif('args->count < 3')} { printf("%d %d %d|%lu %lu\\n", 100 / args->count, 100 % args->count, args->count, (uint64)100 / args->count, (uint64)100 % args->count); }`,
+    iterations: 5,
+  },
+  {
+    name: 'shifts by a run-time amount of 64 or more',
+    program: `${Wif('args->count < 3')} { $s = 63 + args->count; printf("%ld %lu\\n", 1 << $s, (uint64)-1 >> $s); }`,
+    iterations: 5,
+  },
+  {
+    name: 'signed and unsigned narrow arithmetic',
+    program:
+      `${Wif('args->count < 4')} { $u = (uint32)args->count - 2; $i = (int32)args->count - 2; $b = (int8)args->count - 2; ` +
+      'printf("%lu %d|%ld %d|%ld %d %ld\\n", $u, $u < 1, $i, $i < 1, $b, $b < 1, (uint8)$b); @a[(int16)args->count - 2] = (uint16)((int64)args->count - 2); }',
+    iterations: 5,
+  },
+  {
+    name: 'a 64-bit scratch variable printed at 32 and 64 bits',
+    program: `${Wif('args->count < 4')} { $x = args->count; $x += 1000000000000; printf("%ld %d\\n", $x, $x); @y = (int32)args->count - 100; }`,
+    iterations: 5,
+  },
+  // Strings, tuples, control flow, variables.
+  {
+    name: 'string comparison, strncmp and strcontains',
+    program:
+      'BEGIN { printf("%d %d %d|%d %d|%d %d\\n", "abc" == "abc", "abc" != "abd", "ab" == "abc", strncmp("hello", "help", 3), strncmp("hello", "help", 4), strcontains("hello world", "o w"), strcontains("abc", "x")); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'string variables and maps that grow',
+    program:
+      'BEGIN { $s = "ab"; $s = "abcdef"; printf("%s\\n", $s); @s = "short"; @s = "a longer string"; @x = (1, "a"); @x = (2, "bb"); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'nested tuples',
+    program:
+      'BEGIN { $t = (1, "two", (3, "four")); printf("%d %s %d %s\\n", $t.0, $t.1, $t.2.0, $t.2.1); $u = $t.2; print($u); printf("%d\\n", $u == $u); print((1, (2, "x"), -5)); @t = (1, (2, "x")); print(@t); @n[1] = (1, (2, "x"), "y"); @m["k"] = ((1, 2), (3, 4)); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json nested tuples',
+    format: 'json',
+    program:
+      'BEGIN { print((1, "a\\"b", (-2, ""))); @t[1] = (1, (2, "x"), "y"); @u["k"] = ((1, 2), (3, 4)); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'ternaries and else if',
+    program:
+      'BEGIN { $x = 5; $y = $x > 3 ? $x * 2 : $x - 1; printf("%d %s %s\\n", $y, 1 ? "yes" : "no", 0 ? "yes" : "no"); if ($x > 10) { printf("a\\n"); } else if ($x > 4) { printf("b\\n"); } else { printf("c\\n"); } exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'while with break and continue, nested loops',
+    program:
+      'BEGIN { $i = 0; while ($i < 10) { $i++; if ($i == 3) { continue; } if ($i == 6) { break; } printf("%d ", $i); } printf("\\n"); $i = 0; while ($i < 3) { $j = 0; while ($j < 2) { printf("%d%d ", $i, $j); $j++; } $i++; } printf("\\n"); $i = 0; $s = 0; while ($i < 1000) { $s = $s + $i; $i++; } printf("%d\\n", $s); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'unroll with a variable and a positional count',
+    program:
+      'BEGIN { $i = 10; unroll(3) { printf("%d\\n", $i); $i -= 3; } unroll($1) { printf("u\\n"); } exit(); }',
+    params: ['2'],
+    iterations: 0,
+  },
+  {
+    name: 'increments in printf arguments and on maps',
+    program:
+      'BEGIN { $a = 5; printf("%d %d %d %d\\n", $a++, $a, ++$a, $a--); @a = 5; @a++; ++@a; @a--; printf("%d\\n", @a); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'a variable set in an if block is visible after it',
+    program: 'BEGIN { if (1) { $x = 5; } printf("%d\\n", $x); 5; exit() }',
+    iterations: 0,
+  },
+  {
+    name: 'exit inside a while loop',
+    program:
+      'BEGIN { $i = 0; while (1) { $i++; if ($i > 4) { exit(); break; } } printf("%d\\n", $i); }',
+    iterations: 0,
+  },
+  {
+    name: 'sizeof, BTF structs and a C struct and enum',
+    program:
+      'struct foo { int a; char b[4]; }\nenum color { RED, GREEN = 5, BLUE }\n#define FOO 42\n' +
+      'BEGIN { print(sizeof(int32)); print(sizeof(uint8)); print(sizeof("hello")); printf("%d %d %d %d|%d %d %d\\n", sizeof(struct foo), sizeof(struct task_struct), sizeof(struct file), sizeof(struct list_head), GREEN, BLUE, FOO); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'builtins in BEGIN',
+    program:
+      'BEGIN { print(probe); print(username); print(uid); print(gid); printf("%d %d\\n", curtask->tgid == pid, (uint64 *)1); $p = (uint8 *)0; printf("%d\\n", $p + 1); exit(); }',
+    iterations: 0,
+  },
+  // Map printing: sort orders, empty maps, print/clear/zero/delete.
+  {
+    name: 'map names print in order',
+    program:
+      'BEGIN { @z = 1; @A = 2; @_x = 3; @a1 = 4; @a_b = 5; @ab = 6; @a = 7; @ = 8; @B = 9; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'string and multi keys sort field by field',
+    program:
+      'BEGIN { @s["b"] = "x"; @s["a"] = "y"; @s["ab"] = "z"; @s[""] = "w"; @s["B"] = "v"; @k[-1] = "a"; @k[5] = "b"; @k[0] = "c"; @k[-100] = "d"; @k[4294967296] = "e"; @m[1, "b"] = "a"; @m[1, "a"] = "b"; @m[0, "z"] = "c"; @m[-1, "a"] = "d"; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'values sort signed or unsigned by their type',
+    program:
+      'BEGIN { @a[1] = -5; @a[2] = 3; @a[3] = -1; @a[4] = 0; @b[1] = (uint64)-5; @b[2] = 3; @b[3] = 7; @c[1] = (int32)-5; @c[2] = (int32)3; @d[1] = (uint32)-5; @d[2] = (uint32)3; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'sum, avg and stats of negative values sort by value',
+    program:
+      'BEGIN { @a["x"] = sum(-5); @a["y"] = sum(3); @a["z"] = sum(-1); @b["x"] = avg(-5); @b["y"] = avg(3); @b["z"] = avg(-1); @c["x"] = stats(-5); @c["y"] = stats(3); @c["z"] = stats(-1); @m[1] = min(5); @m[2] = min(3); @n[1] = max(5); @n[2] = max(7); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'keyed sum and avg of negatives',
+    program: `${W} { @s = sum((int64)args->count - 40); @n = sum(-5); @k[args->count % 2] = sum((int64)args->count * -3); @a[args->count % 3] = avg((int64)args->count - 30); @t[args->count % 3] = stats((int64)args->count - 60); }`,
+  },
+  {
+    name: 'narrow keys and values',
+    program: `${W} { @v[args->count] = (int8)args->count * 10; @u[(uint8)(args->count * 10)] = sum(args->count); }`,
+    iterations: 30,
+  },
+  {
+    name: 'max and min keyed by strings and ints',
+    program: `${W} { @m[args->count % 5 == 0 ? "five" : args->count % 3 == 0 ? "three" : "other"] = max(args->count); @n[args->count % 4] = min((int64)args->count + 100); }`,
+  },
+  {
+    name: 'string values keyed by ints',
+    program: `${W} { @s[args->count % 3] = args->count % 2 == 0 ? "even" : "odd"; }`,
+    iterations: 7,
+  },
+  {
+    name: 'print of scalar count and sum while running',
+    program:
+      'BEGIN { @x = count(); @y = sum(3); print(@x); print(@y); @z = 1; print(@z, 1); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'print with top and div of every map kind',
+    program:
+      `${W} { @a[args->count] = args->count; @h[args->count % 3] = hist(args->count); @l[args->count % 3] = lhist(args->count, 0, 40, 10); @m[args->count % 3] = min(args->count); @t[args->count % 3] = (args->count, "x"); @s[args->count % 3] = "s"; } ` +
+      'END { print(@a, 3); print(@h, 1); print(@h, 0, 2); print(@l, 1, 2); print(@m, 2, 2); print(@t, 2); print(@s, 2, 5); clear(@a); clear(@h); clear(@l); clear(@m); clear(@t); clear(@s); }',
+    iterations: 40,
+  },
+  {
+    name: 'print of scalar hist, lhist and count with top and div',
+    program: `${W} { @x = hist(args->count); @y = lhist(args->count, 0, 100, 10); @z = count(); @v = args->count; } END { print(@x, 2); print(@y, 3); print(@z, 1, 2); print(@z, 0, 3); print(@z, 0, 0); print(@v, 0, 3); }`,
+    iterations: 40,
+  },
+  {
+    name: 'print with top 0, a top beyond the size, and div 0',
+    program: `${W} { @a[args->count % 4] = sum(args->count); } END { print(@a, 0); print(@a, 0, 1); print(@a, 10); print(@a, 2, 0); clear(@a); }`,
+  },
+  {
+    name: 'print in a probe while the map grows',
+    program: `${Wif('args->count < 6')} { @h = hist(args->count); if (args->count == 5) { print(@h); } }`,
+  },
+  {
+    name: 'print at END before the exit dump',
+    program:
+      'BEGIN { @a = 1; @b[1] = 2; } interval:ms:50 { exit(); } END { print(@b); print(@a); printf("x\\n"); }',
+    iterations: 0,
+  },
+  {
+    name: 'zero and clear of stats, avg, hist and lhist at END',
+    program: `${W} { @s = stats(args->count); @a = avg(args->count); @h = hist(args->count); @l = lhist(args->count, 0, 10, 1); @ks[args->count % 2] = stats(args->count); @ka[args->count % 2] = avg(args->count); } END { zero(@s); zero(@a); zero(@h); zero(@l); clear(@ks); clear(@ka); }`,
+  },
+  {
+    name: 'zero, clear and delete of scalars',
+    program:
+      'BEGIN { @c = count(); @c = count(); zero(@c); @m = max(5); zero(@m); @n = min(5); zero(@n); @s = sum(5); delete(@s); @v = 5; delete(@v); @e[1] = 1; delete(@e[1]); @f = count(); clear(@f); @[1] = 1; @[2] = 2; clear(@); print(@); printf("-\\n"); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'zero and print of scalar aggregations',
+    program:
+      'BEGIN { @h = hist(3); zero(@h); print(@h); @l = lhist(3, 0, 10, 1); zero(@l); print(@l); @a = avg(3); zero(@a); print(@a); @s = stats(3); zero(@s); print(@s); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'clear of every map leaves only the exit newlines',
+    program:
+      'BEGIN { @a = 1; @b[1] = 2; } interval:ms:50 { exit(); } END { clear(@a); clear(@b); }',
+    iterations: 0,
+  },
+  // hist and lhist edges.
+  {
+    name: 'hist of edge values',
+    program:
+      'BEGIN { @h = hist(-5); @h = hist(0); @h = hist(1); @h = hist(2147483647); @g = hist(1023); @g = hist(1048576); @g = hist(1073741824); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'hist of values up to 2G',
+    program: `${W} { @h = hist(args->count * 40000000); }`,
+    iterations: 20,
+  },
+  {
+    name: 'lhist labels with K and M suffixes',
+    program:
+      `${W} { @l = lhist(args->count * 1024, 0, 20480, 2048); @m = lhist(args->count * 1048576, 0, 52428800, 4194304); } ` +
+      'BEGIN { @n = lhist(1048576, 0, 4194304, 1048576); @n = lhist(3145728, 0, 4194304, 1048576); @o = lhist(1536, 0, 4096, 512); @o = lhist(3000, 0, 4096, 512); @p = lhist(5, 0, 1000, 1); @p = lhist(9, 0, 1000, 1); }',
+  },
+  {
+    name: 'keyed hist with single-value buckets',
+    program: `${Wif('args->count < 4')} { @[args->count] = hist(args->count); @t = lhist(args->count, 1, 3, 1); }`,
+  },
+  {
+    name: 'usdt keyed hist and uretprobe lhist overflow',
+    program:
+      'usdt:WORKLOAD:bpfq:tick { @[arg0 % 3] = hist(arg0); } uretprobe:WORKLOAD:bpfq_work /pid == cpid/ { @r = lhist(retval, 0, 100, 10); }',
+    iterations: 30,
+  },
+  // JSON.
+  {
+    name: 'json string keys and values with escapes',
+    format: 'json',
+    program:
+      'BEGIN { @["a\\"b"] = 1; @["tab\\there"] = 2; @["back\\\\slash"] = 3; @["nl\\n"] = 4; @["\\x01ctl"] = 5; printf("q\\"uote \\\\ tab\\t cr\\r bell\\x07 end\\n"); print("a\\"b"); @v["k\\"1"] = "v\\\\2"; @w[1] = (1, "a\\"b"); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'string keys with odd bytes',
+    program:
+      'BEGIN { @["a\\"b"] = 1; @["tab\\there"] = 2; @["back\\\\slash"] = 3; @["nl\\n"] = 4; @["\\x01ctl"] = 5; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json lhist with K labels and keyed hist and lhist',
+    format: 'json',
+    program: `${W} { @l = lhist(args->count * 1024, 0, 20480, 2048); @h[args->count % 2] = hist(args->count); @k[args->count % 2] = lhist(args->count, 0, 50, 10); }`,
+  },
+  {
+    name: 'json hist edges',
+    format: 'json',
+    program:
+      'BEGIN { @h = hist(-5); @h = hist(0); @h = hist(1); @h = hist(2147483647); @["a"] = hist(5); @["b"] = hist(50); @k[1, "a"] = lhist(5, 0, 10, 5); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json hist up to 2G',
+    format: 'json',
+    program: `${W} { @h = hist(args->count * 40000000); }`,
+    iterations: 20,
+  },
+  {
+    name: 'json zeroed and cleared maps',
+    format: 'json',
+    program: `${W} { @h = hist(args->count); @l = lhist(args->count, 0, 50, 10); @s = stats(args->count); @a = avg(args->count); @k[args->count % 2] = hist(args->count); @t[args->count % 2] = stats(args->count); } END { zero(@h); zero(@l); zero(@s); zero(@a); zero(@k); zero(@t); }`,
+  },
+  {
+    name: 'json zero, clear and delete of scalars',
+    format: 'json',
+    program:
+      'BEGIN { @c = count(); @c = count(); zero(@c); @m = max(5); zero(@m); @s = sum(5); delete(@s); @e[1] = 1; delete(@e[1]); @f = count(); clear(@f); @h = hist(3); zero(@h); print(@h); @l = lhist(3, 0, 10, 1); zero(@l); print(@l); @a = avg(3); zero(@a); print(@a); @t = stats(3); zero(@t); print(@t); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json keyed avg and stats of negatives, min and max',
+    format: 'json',
+    program: `${W} { @a[args->count % 3] = avg((int64)args->count - 30); @s[args->count % 3] = stats((int64)args->count - 60); @mn = min(args->count + 1); @mx = max(args->count); @mk[args->count % 3] = max(args->count); }`,
+  },
+  {
+    name: 'json stats and avg of negative values, print of scalars',
+    format: 'json',
+    program:
+      'BEGIN { @a["x"] = stats(-5); @a["y"] = stats(3); @b["x"] = avg(-3); @x = count(); @y = sum(3); print(@x); print(@y); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json print with top and div',
+    format: 'json',
+    program: `${W} { @a[args->count % 6] = sum(args->count); @h = hist(args->count); @c = count(); @k[args->count % 3] = hist(args->count); @l[args->count % 3] = lhist(args->count, 0, 40, 10); @v[args->count % 3] = avg(args->count); } END { print(@a, 3, 10); print(@a, 2); print(@h); print(@c); print(@h, 0, 2); print(@k, 1); print(@k, 0, 2); print(@l, 1, 2); print(@v, 2, 3); clear(@a); clear(@k); clear(@l); clear(@v); }`,
+    iterations: 40,
+  },
+  {
+    name: 'json scalar maps and values',
+    format: 'json',
+    program:
+      'BEGIN { @s = "str"; @t = (1, "x", (2, "y")); @n = -1; @u = (uint64)-1; print(-1); print((uint64)-1); print((1, (2, "y"))); print(""); print(0); @k[-1] = "a"; @k[5] = "b"; @k[0] = "c"; @i[(int8)-1] = 1; @i[(uint16)65535] = 2; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json printf corner cases',
+    format: 'json',
+    program:
+      'BEGIN { printf("%d %s\\n", -5, "x"); printf("no nl"); printf("%%\\n"); printf(""); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json string values and comm keys',
+    format: 'json',
+    program: `${W} { @s[args->count % 3] = args->count % 2 == 0 ? "even" : "odd"; @c[comm] = count(); @p[probe] = sum(args->count); @h[comm] = hist(args->count); }`,
+    iterations: 9,
+  },
+  {
+    name: 'json narrow keys, ntop, buf, username and probe',
+    format: 'json',
+    program:
+      'BEGIN { @[ntop(2, 0x0100007f)] = 1; @n = ntop(pton("fe80::1")); print(ntop(pton("::1"))); @b = buf("a\\x01b", 3); print(buf("xy", 2)); @u = username; @p = probe; @up[username, probe] = 1; print(pton("1.2.3.4")); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json printf with probe, -q and an END printf',
+    format: 'json',
+    program: `${Wif('args->count < 3')} { printf("%s %d\\n", probe, args->count); } END { printf("end\\n"); }`,
+    options: ['-q'],
+  },
+  {
+    name: 'json process exit tracepoint',
+    format: 'json',
+    program:
+      'tracepoint:sched:sched_process_exit /pid == cpid/ { @[comm, args->comm] = 1; printf("%s\\n", args->comm); }',
+    iterations: 2,
+  },
+  // Builtins over strings and addresses.
+  {
+    name: 'ntop of IPv4 and IPv6 addresses',
+    program:
+      'BEGIN { printf("%s|%s|%s|%s\\n", ntop(pton("::1")), ntop(pton("fe80::1:2")), ntop(pton("1.2.3.4")), ntop(pton("2001:db8::ff00:42:8329"))); @[ntop(pton("10.0.0.1"))] = 1; $a = pton("1.2.3.4"); printf("%d %d\\n", $a[0], $a[3]); print(pton("1.2.3.4")); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'str with a length',
+    program:
+      'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("[%s] [%s] [%s] %d %d\\n", str(args->filename, 5), str(args->filename, 0), str(args->filename, 1), strncmp(str(args->filename), "/dev/nu", 7), strcontains(str(args->filename), "null")); }',
+    iterations: 3,
+  },
+  {
+    // exec may move the process to another CPU: events before and after it are not ordered.
+    name: 'exec tracepoints: __data_loc filename and return value',
+    program:
+      'tracepoint:sched:sched_process_exec /pid == cpid/ { printf("%s %s\\n", str(args->filename), comm); } tracepoint:syscalls:sys_exit_execve /pid == cpid/ { printf("%d\\n", args->ret); }',
+    iterations: 3,
+  },
+  {
+    name: 'join of execve argv with and without a separator',
+    program:
+      'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); join(args->argv, ","); }',
+    iterations: 3,
+  },
+  {
+    name: 'json join with a separator',
+    format: 'json',
+    program: 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv, "-"); }',
+    iterations: 3,
+  },
+  {
+    name: 'comm with a width',
+    program: `${G} { printf("%s|%-20s|%20s|\\n", comm, comm, comm); }`,
+    iterations: 2,
+  },
+  {
+    name: 'bswap, strerror, ksym of kaddr',
+    program:
+      'BEGIN { printf("%d %d %lx\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap(0x0102030405060708)); printf("%s|%s|%s|%s\\n", strerror(2), strerror(0), ksym(0), usym(0)); printf("%s %s %d\\n", ksym(kaddr("vfs_read")), ksym(kaddr("vfs_read") + 3), kaddr("vfs_read") == kaddr("vfs_read")); @[ksym(kaddr("do_sys_open"))] = 1; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json ksym of kaddr',
+    format: 'json',
+    program:
+      'BEGIN { printf("%s\\n", ksym(kaddr("vfs_read"))); @[ksym(kaddr("do_sys_open"))] = 1; @k = ksym(kaddr("vfs_write")); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'kstack of a syscall tracepoint',
+    program: `${G} { @[kstack(4)] = count(); @p[kstack(perf, 3)] = count(); } ${Wif('args->count == 1')} { printf("%s|\\n", kstack(3)); print(kstack(perf, 2)); @k = kstack(2); @t = (kstack(1), 7); }`,
+    iterations: 3,
+  },
+  {
+    name: 'json kstack of a syscall tracepoint',
+    format: 'json',
+    program: `${G} { @[kstack(4)] = count(); @p[kstack(perf, 3)] = count(); } ${Wif('args->count == 1')} { printf("%s|\\n", kstack(3)); print(kstack(perf, 2)); @k = kstack(2); }`,
+    iterations: 3,
+  },
+  {
+    name: 'kernel struct fields through curtask',
+    program: `${Wif('args->count == 2')} { printf("%d %d %d %d %d\\n", curtask->real_parent->pid > 0, curtask->mm != 0, curtask->pid == tid, curtask->comm == comm, ((struct task_struct *)curtask)->comm == "runtime-workloa"); $t = curtask; @t = $t->pid == tid; @c = curtask->comm; @g = curtask->group_leader->comm; print(curtask->comm); printf("%s %d %d\\n", curtask->mm->owner->comm, curtask->cred->uid.val, curtask->prio); @l = curtask->se.load; print(curtask->se.load); }`,
+    iterations: 3,
+  },
+  {
+    name: 'json kernel struct fields',
+    format: 'json',
+    program: `${Wif('args->count == 2')} { @c = curtask->comm; @t = (curtask->comm, 1); print(curtask->comm); @l = curtask->se.load; print(curtask->se.load); }`,
+    iterations: 3,
+  },
+  {
+    name: 'tracepoint char array and syscall number fields',
+    program:
+      `${G} { printf("%d\\n", args->__syscall_nr); @n[args->__syscall_nr] = count(); } ` +
+      'tracepoint:sched:sched_process_exit /pid == cpid/ { @e[comm, args->comm] = 1; @s = args->comm == "runtime-workloa"; }',
+    iterations: 2,
+  },
+  // Probes and lifecycle.
+  {
+    name: 'wildcard and comma-separated tracepoints',
+    program:
+      'tracepoint:syscalls:sys_*_getppid /pid == cpid/ { @n = count(); } tracepoint:*:sys_enter_write /pid == cpid/ { @b[probe] = sum(args->count); } tracepoint:syscalls:sys_enter_openat,tracepoint:syscalls:sys_exit_openat /pid == cpid/ { @r[args->__syscall_nr] = count(); }',
+    iterations: 9,
+  },
+  {
+    name: 'exit in a uprobe and in a usdt probe',
+    program:
+      'uprobe:WORKLOAD:bpfq_work /pid == cpid && arg0 == 2/ { printf("%d\\n", arg0); exit(); } usdt:WORKLOAD:bpfq:tick /arg0 == 1/ { printf("%d %s\\n", arg0, probe); }',
+    iterations: 10,
+  },
+  {
+    name: 'exit in a tracepoint runs END',
+    program: `${G} { exit(); } END { printf("end\\n"); }`,
+    iterations: 5,
+  },
+  {
+    name: 'printf after exit() in the same probe is dropped',
+    program: `${G} { printf("a\\n"); exit(); printf("b\\n"); }`,
+    iterations: 3,
+  },
+  {
+    name: 'return leaves the probe',
+    program: `${G} { return; printf("never\\n"); } ${W} { $x = 1; if ($x) { return; } @ = count(); } END { printf("end\\n"); }`,
+    iterations: 3,
+  },
+  {
+    name: 'empty probes and END-only maps',
+    program: `BEGIN { } ${G} { } END { @e = 1; }`,
+    iterations: 3,
+  },
+  {
+    name: 'interval ticks with print',
+    program: 'interval:ms:100 { @n++; print(@n); if (@n == 3) { exit(); } }',
+    iterations: 0,
+  },
+  {
+    name: 'interval units and a positional period',
+    program: 'interval:us:50000 { @a = 1; } interval:hz:20 { @b = 1; } interval:ms:$1 { exit(); }',
+    params: ['120'],
+    iterations: 0,
+  },
+  {
+    name: 'predicates on BEGIN',
+    program:
+      'BEGIN /1/ { printf("p\\n"); } BEGIN /0/ { printf("q\\n"); } interval:ms:50 { exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'multi-line program',
+    program:
+      'BEGIN\n{\n  printf("multi\\n"); // comment\n  /* block\n  comment */ exit();\n}\nEND{printf("e\\n");}\n',
+    iterations: 0,
+  },
+  {
+    name: 'signal to the traced process',
+    program: `${Wif('args->count == 3')} { signal("SIGTERM"); } ${G} { @ = count(); }`,
+    options: ['--unsafe'],
+    iterations: 20,
+  },
+  {
+    name: 'system with arguments, exit status and stderr',
+    program:
+      'BEGIN { system("exit 3"); system("echo %s-%d", "a", 5); system("printf nonl"); printf("|after\\n"); system("echo err >&2; echo out"); exit(); }',
+    options: ['--unsafe'],
+    iterations: 0,
+    compareStderr: true,
+  },
+  {
+    name: 'positional parameters as strings and numbers',
+    program:
+      'BEGIN { printf("%d %s|%s|%d|%s|%d\\n", $#, str($1), str($2), $3, str($4), $5 + 1); exit(); }',
+    params: ['a b  c', '', '0x10'],
+    iterations: 0,
+  },
+  {
+    name: 'strncmp with a positional length',
+    program: 'BEGIN { printf("%d\\n", strncmp("abc", "abd", $1)); exit(); }',
+    params: ['2'],
+    iterations: 0,
+  },
+  {
+    name: 'json -q with no probes output',
+    format: 'json',
+    program: 'BEGIN { @ = 1; printf("x\\n"); exit(); }',
+    options: ['-q'],
+    iterations: 0,
+  },
+  {
+    name: 'cat with a format',
+    program: 'BEGIN { cat("/proc/sys/kernel/%s", "ostype"); exit(); }',
+    iterations: 0,
+  },
+  // Compile and usage errors: stderr must match too.
+  err('printf with too many arguments', 'BEGIN { printf("%s %s\\n", "a", "b", "c"); exit(); }'),
+  err('printf with too few arguments', 'BEGIN { printf("%s %s\\n", "a"); exit(); }'),
+  err('printf %d of a string', 'BEGIN { printf("%d\\n", "str"); exit(); }'),
+  err('printf %s of an integer', 'BEGIN {\n\tprintf("%s\\n", 5);\n}\n'),
+  err('printf %s of a buffer', 'BEGIN { printf("%s\\n", buf("hi", 2)); exit(); }'),
+  err('printf %d of a tuple', 'BEGIN { printf("%d\\n", (1, 2)); exit(); }'),
+  err('printf of a non-literal format', 'BEGIN { $f = "x"; printf($f); exit(); }'),
+  err('printf of an integer', 'BEGIN { printf(5); exit(); }'),
+  err('unroll(0)', 'BEGIN { unroll(0) { printf("x\\n"); } exit(); }'),
+  err('unroll(101)', 'BEGIN { unroll(101) { printf("x\\n"); } exit(); }'),
+  err('tuple as a map key', 'BEGIN { @m[(1, 2)] = 1; exit(); }'),
+  err('tuple type mismatch', 'BEGIN { @x = (1, "a"); @x = ("b", 2); exit(); }'),
+  err('unknown struct field', 'BEGIN { printf("%d\\n", curtask->nope); exit(); }'),
+  err('unknown function', 'BEGIN {\n  printf("x\\n");\n  @ = nosuchfn();\n}\n'),
+  err('unknown identifier', 'BEGIN { @x = nosuchvar; printf("%d\\n", TASK_RUNNING); exit(); }'),
+  err('variable type change', 'BEGIN { $x = 1; $x = "str"; exit(); }'),
+  err('variable from another probe', 'BEGIN { $x = 1; } END { printf("%d\\n", $x); }'),
+  err('undefined variable in a statement', 'BEGIN { @x++ ; $y--; exit(); }'),
+  err('string plus integer', 'BEGIN { $x = "a" + 1; exit(); }'),
+  err('compound assignment of a string', 'BEGIN { @x = 1; @x += "a"; exit(); }'),
+  err('increment of a string', 'BEGIN { $s = "a"; $s++; exit(); }'),
+  err('string ordering', 'BEGIN { printf("%d\\n", "ab" < "b"); exit(); }'),
+  err('ternary of different types', 'BEGIN { $x = 1 ? "a" : 2; exit(); }'),
+  err('lhist with step 0', 'BEGIN { @a = lhist(1, 0, 10, 0); exit(); }'),
+  err('lhist with min above max', 'BEGIN { @b = lhist(1, 10, 0, 1); exit(); }'),
+  err('lhist with three arguments', 'BEGIN { @c = lhist(1, 0, 10); exit(); }'),
+  err('lhist with a negative min', 'BEGIN { @d = lhist(5, -100, -10, 10); exit(); }'),
+  err('lhist with a step above the range', 'BEGIN { @e = lhist(5, 0, 100, 200); exit(); }'),
+  err('lhist with too many buckets', 'BEGIN { @f = lhist(5, 0, 1000000, 1); exit(); }'),
+  err('count with an argument', 'BEGIN { @c = count(1); exit(); }'),
+  err('sum without an argument', 'BEGIN { @s = sum(); exit(); }'),
+  err('sum of a string', 'BEGIN { @t = sum("x"); exit(); }'),
+  err('hist with two arguments', 'BEGIN { @h = hist(5, 2); exit(); }'),
+  err(
+    'map operation argument checks',
+    'BEGIN { @x = 1; clear(5); clear(); clear(@x, 1); zero(1); delete(1); print(1, 2); @y[1] = 1; print(@y[1]); exit(); }',
+  ),
+  err('exit with arguments', 'BEGIN { exit(1); exit(1, 2); exit("x"); }'),
+  err('time of an integer', 'BEGIN { time(5); exit(); }'),
+  err('str with three arguments', 'BEGIN { str(1, 2, 3); exit(); }'),
+  err('strncmp with two arguments', 'BEGIN { strncmp("a", "b"); exit(); }'),
+  err('str of a string literal', 'BEGIN { printf("%s\\n", str("abc", "x")); exit(); }'),
+  err('ntop with three arguments', 'BEGIN { printf("%s\\n", ntop(1, 2, 3)); exit(); }'),
+  err('bswap of a string', 'BEGIN { printf("%d\\n", bswap("x")); exit(); }'),
+  err('buf of a string without a length', 'BEGIN { printf("%r\\n", buf("abc")); exit(); }'),
+  err('ntop of a short string', 'BEGIN { printf("%s\\n", ntop(2, "x")); exit(); }'),
+  err('strerror of a string', 'BEGIN { printf("%s\\n", strerror("x")); exit(); }'),
+  err('kaddr of an integer', 'BEGIN { printf("%d\\n", kaddr(1)); exit(); }'),
+  err(
+    'func and arg0 in a tracepoint',
+    'tracepoint:syscalls:sys_enter_getppid { printf("%s %d\\n", func, arg0); }',
+  ),
+  err(
+    'tracepoint field checks',
+    'tracepoint:syscalls:sys_enter_getppid,tracepoint:syscalls:sys_enter_write { printf("%d\\n", args->count); } tracepoint:syscalls:sys_enter_write { @ = args->nosuch; }',
+  ),
+  err('a missing tracepoint', 'tracepoint:syscalls:sys_enter_nosuch { exit(); }'),
+  err('missing uprobe binary', 'uprobe:/nonexistent:foo { exit(); }'),
+  err(
+    'positional parameter that is not a number',
+    'BEGIN { printf("%d %d\\n", $1, $2); exit(); }',
+    { params: ['abc', '12abc'] },
+  ),
+  err('syntax errors', 'BEGIN { ; ; exit(); ; }'),
+  err('syntax error after a variable', 'BEGIN { $x = 1; $x = $x $x; exit(); }'),
+  err('syntax error in a map key', 'BEGIN { @a[1][2] = 1; exit(); }'),
+  err('unterminated string at the end', 'BEGIN { exit(); } "stray'),
+  err('-c with a missing command', 'BEGIN { exit(); }', { options: ['-c', '/nonexistent/cmd'] }),
+  err('-p with a missing process', 'BEGIN { exit(); }', { options: ['-p', '999999'] }),
+  err('an invalid output format', 'BEGIN { exit(); }', { options: ['-f', 'xml'] }),
 ];
