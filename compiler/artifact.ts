@@ -52,6 +52,8 @@ export interface SourceSpan {
   column: number;
   endLine: number;
   endColumn: number;
+  /** A position rather than a range (the end of the input after blanks): no `~` under it. */
+  empty?: boolean;
 }
 
 export interface ProgramArtifact {

@@ -104,7 +104,7 @@ export function check(
   const parsedProgram = parsed.program;
   if (!parsedProgram || bag.hasErrors) return { diagnostics: bag.items };
   if (parsedProgram.probes.length === 0) {
-    bag.add(diagnostic('emptyProgram', START));
+    bag.add(diagnostic('emptyProgram', parsedProgram.tail));
     return { diagnostics: bag.items };
   }
   const params = options.params ?? [];

@@ -46,7 +46,7 @@ export const catalog = {
   trailingNonNumeric: e('E1007', () => 'Found trailing non-numeric characters'),
   integerTooLarge: e('E1008', (text: string) => `integer literal out of range: ${text}`),
   exponentOverflow: e('E1009', (exp: string) => `Exponent will overflow integer range: ${exp}`),
-  emptyProgram: e('E1010', () => 'no probes in the program'),
+  emptyProgram: e('E1010', () => 'unexpected end of file, expected {'),
   invalidCDefinition: e('E1011', (why: string) => `invalid C definition: ${why}`),
   unsupportedPreprocessor: e(
     'E1012',
@@ -462,13 +462,15 @@ export function formatDiagnostic(d: Diagnostic, source: DiagnosticSource): strin
     // Over several lines bpftrace names the lines and shows no source.
     return `${source.name}:${line}-${d.span.endLine}: ${label}: ${d.message}\n`;
   }
-  const lastColumn = Math.max(d.span.endColumn, column + 1);
+  const lastColumn = d.span.empty ? column : Math.max(d.span.endColumn, column + 1);
   const head = `${source.name}:${line}:${column}-${lastColumn}: ${label}: ${d.message}\n`;
+  // An empty line (the end of a file after its last newline) is not shown at all.
+  if (lineText === '') return head;
   // bpftrace prints a tab as four spaces, in the source line and in the caret's indent
   // (columns still count it as one character).
   let pad = '';
   for (let i = 0; i < column - 1; i++) pad += lineText[i] === '\t' ? '    ' : ' ';
-  const carets = '~'.repeat(Math.max(1, lastColumn - column));
+  const carets = d.span.empty ? '' : '~'.repeat(Math.max(1, lastColumn - column));
   const hints = (d.hints ?? []).map((h) => `HINT: ${h}\n`).join('');
   return `${head}${lineText.replace(/\t/g, '    ')}\n${pad}${carets}\n${hints}`;
 }

@@ -412,6 +412,12 @@ export interface Preprocessor {
 /** The parser's output. */
 export interface Program {
   source: { name: string; text: string };
+  /**
+   * From the end of the last preprocessor directive or C definition (else the start) to the
+   * end of the input, blanks and comments included: where 0.17 reports a program without
+   * probes.
+   */
+  tail: Span;
   preprocessor: Preprocessor[];
   /** Struct, union, enum and typedef definitions written in the script. */
   cDefinitions: CDefinitions;

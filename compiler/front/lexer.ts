@@ -113,6 +113,13 @@ export class Lexer {
   private col = 1;
   /** Lexical errors; the parser stops at the first one it sees. */
   readonly errors: Diagnostic[] = [];
+  /**
+   * The last token or block comment when nothing has followed it yet; undefined after blanks.
+   * bpftrace's lexer reports the end of the input there (its location is not stepped past a
+   * token, only past blanks and newlines), so an unexpected end of file points at the last
+   * token, or at an empty span after trailing blanks.
+   */
+  private lastLexeme: Span | undefined;
 
   constructor(
     private readonly text: string,
@@ -154,8 +161,10 @@ export class Lexer {
       const c = this.peekChar();
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v') {
         this.advance();
+        this.lastLexeme = undefined;
       } else if (c === '/' && this.peekChar(1) === '/') {
         while (this.pos < this.text.length && this.peekChar() !== '\n') this.advance();
+        this.lastLexeme = undefined;
       } else if (c === '/' && this.peekChar(1) === '*') {
         const m = this.mark();
         this.advance();
@@ -172,6 +181,7 @@ export class Lexer {
         }
         this.advance();
         this.advance();
+        this.lastLexeme = this.spanFrom(m);
       } else {
         return;
       }
@@ -231,15 +241,29 @@ export class Lexer {
       text += this.advance();
     }
     if (this.pos === m.pos) return undefined;
-    return { kind: 'attachPoint', text, span: this.spanFrom(m) };
+    const span = this.spanFrom(m);
+    this.lastLexeme = span;
+    return { kind: 'attachPoint', text, span };
+  }
+
+  /** Where the lexer is (after the last character it consumed). */
+  position(): { line: number; column: number } {
+    return { line: this.line, column: this.col };
   }
 
   next(): Token {
+    const tok = this.scan();
+    this.lastLexeme = tok.span;
+    return tok;
+  }
+
+  private scan(): Token {
     this.skipTrivia();
     const m = this.mark();
     const c = this.peekChar();
     if (c === undefined) {
-      return { kind: 'eof', text: '', span: this.spanFrom(m) };
+      const empty = { ...this.spanFrom(m), empty: true };
+      return { kind: 'eof', text: '', span: this.lastLexeme ?? empty };
     }
     if (c === '#' && this.atLineStart()) {
       // A preprocessor line, with `\` continuations.

@@ -117,6 +117,8 @@ class Parser {
   private readonly buffer: Token[] = [];
   private readonly cdefs: CDefinitions = emptyCDefinitions();
   private readonly preprocessor: Preprocessor[] = [];
+  /** Where the last preprocessor directive or C definition ended (the program's start before). */
+  private definitionsEnd = { line: 1, column: 1 };
   private readonly pp: PreprocessorState = { conditions: [] };
   /** Inside `/ ... /` at parenthesis depth 0, `/` followed by `{` ends the predicate. */
   private predicateDepth = -1;
@@ -228,8 +230,18 @@ class Parser {
       const end = this.la(0).span;
       throw new SyntaxStop(diagnostic('unexpectedEof', end, '#endif'));
     }
+    const from = this.definitionsEnd;
+    const to = this.lexer.position();
+    const empty = from.line === to.line && from.column === to.column;
     return {
       source: this.source,
+      tail: {
+        line: from.line,
+        column: from.column,
+        endLine: to.line,
+        endColumn: to.column,
+        ...(empty ? { empty } : {}),
+      },
       preprocessor: this.preprocessor,
       cDefinitions: this.cdefs,
       probes,
@@ -238,6 +250,7 @@ class Parser {
 
   private preprocessorLine(): void {
     const tok = this.lexer.next();
+    this.definitionsEnd = { line: tok.span.endLine, column: tok.span.endColumn };
     this.lexErrorCheck();
     if (tok.kind !== 'preprocessor') this.unexpected(tok);
     this.preprocessor.push({ span: tok.span, text: tok.text });
@@ -269,6 +282,8 @@ class Parser {
     }
     const problem = parseCDefinition(tokens, this.cdefs);
     if (problem) throw new SyntaxStop(problem);
+    const last = tokens[tokens.length - 1]!.span;
+    this.definitionsEnd = { line: last.endLine, column: last.endColumn };
   }
 
   private probe(): Probe {

@@ -25,7 +25,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   trailingNonNumeric: { program: 'BEGIN { @ = 08; }', span: [1, 13, 15] },
   integerTooLarge: { program: 'BEGIN { @ = 18446744073709551616; }', span: [1, 13, 33] },
   exponentOverflow: { program: 'BEGIN { @ = 5e20; }', span: [1, 13, 17] },
-  emptyProgram: { program: '// nothing\n', span: [1, 1, 2] },
+  emptyProgram: { program: '/* nothing */', span: [1, 1, 14] },
   invalidCDefinition: { program: 'struct a { int x }; BEGIN {}', span: [1, 18, 19] },
   unsupportedPreprocessor: { program: '#define F(x) x\nBEGIN {}', span: [1, 1, 15] },
   nestingTooDeep: {
