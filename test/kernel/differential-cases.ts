@@ -928,6 +928,51 @@ export const DIFF_CASES: DiffCase[] = [
     program: 'BEGIN { cat("/proc/sys/kernel/%s", "ostype"); exit(); }',
     iterations: 0,
   },
+  {
+    name: 'print of hist, count and avg with div',
+    program:
+      'BEGIN { @a = hist(1); print(@a, 0, 0); @b = hist(1); @b = hist(2); @b = hist(2); print(@b, 0, 2); @c[1] = count(); @c[2] = count(); @c[2] = count(); print(@c, 1, 2); @d[1] = avg(7); @d[2] = avg(3); print(@d, 1, 2); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json print of avg with top and div',
+    format: 'json',
+    program: 'BEGIN { @a[1] = avg(7); @a[2] = avg(3); print(@a, 1, 2); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'BPFTRACE_STRLEN limits str()',
+    program:
+      'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("[%s]\\n", str(args->filename)); }',
+    env: { BPFTRACE_STRLEN: '8' },
+    iterations: 2,
+  },
+  {
+    name: 'BPFTRACE_MAP_KEYS_MAX drops new keys',
+    program: `${W} { @[args->count] = sum(args->count); @h = hist(args->count); }`,
+    env: { BPFTRACE_MAP_KEYS_MAX: '3' },
+    iterations: 20,
+  },
+  {
+    name: '--no-warnings, -B full, -I and --include are accepted',
+    program: 'BEGIN { printf("%d\\n", 7 / -2); exit(); }',
+    options: ['--no-warnings', '-B', 'full', '-I', '/tmp', '--include', 'linux/types.h'],
+    iterations: 0,
+    compareStderr: true,
+  },
+  {
+    name: 'json with -k',
+    format: 'json',
+    program: 'BEGIN { printf("%d\\n", 1); exit(); }',
+    options: ['-k'],
+    iterations: 0,
+  },
+  {
+    name: 'extra positional parameters and --',
+    program: 'BEGIN { printf("%s %d\\n", str($1), $#); exit(); }',
+    params: ['--', 'x', 'y'],
+    iterations: 0,
+  },
   // Compile and usage errors: stderr must match too.
   err('printf with too many arguments', 'BEGIN { printf("%s %s\\n", "a", "b", "c"); exit(); }'),
   err('printf with too few arguments', 'BEGIN { printf("%s %s\\n", "a"); exit(); }'),
@@ -999,4 +1044,12 @@ export const DIFF_CASES: DiffCase[] = [
   err('-c with a missing command', 'BEGIN { exit(); }', { options: ['-c', '/nonexistent/cmd'] }),
   err('-p with a missing process', 'BEGIN { exit(); }', { options: ['-p', '999999'] }),
   err('an invalid output format', 'BEGIN { exit(); }', { options: ['-f', 'xml'] }),
+  err('print with four arguments', 'BEGIN { @a[1] = 1; print(@a, 1, 2, 3); exit(); }'),
+  err('print with a string top', 'BEGIN { @a[1] = 1; print(@a, "x"); exit(); }'),
+  err('print with a variable top', 'BEGIN { @a[1] = 1; $n = 2; print(@a, $n); exit(); }'),
+  err(
+    'a string literal too long for a map',
+    'BEGIN { @s = "0123456789012345678901234567890123456789012345678901234567890123456789"; exit(); }',
+  ),
+  err('an invalid -B mode', 'BEGIN { exit(); }', { options: ['-B', 'bogus'] }),
 ];
