@@ -973,6 +973,59 @@ export const DIFF_CASES: DiffCase[] = [
     params: ['--', 'x', 'y'],
     iterations: 0,
   },
+  {
+    name: 'operator precedence and nested ternaries',
+    program:
+      'BEGIN { printf("%d %d %d %d %d|%d %d %d|%d %d\\n", 1 + 2 * 3 << 1 & 0xff | 4 ^ 1, -1 % 3, 10 - 2 - 3, 100 / 10 / 5, 2 * 3 % 4, 1 < 2 == 1, !1 == 0, ~0 == -1, 1 ? 2 ? 3 : 4 : 5, 0 ? 1 : 0 ? 2 : 3); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'map keys from variables and increments of keyed maps',
+    program:
+      'BEGIN { $x = 3; @[$x] = 1; @[$x + 1] = 2; @s["x"]++; @s["x"]++; @s["y"]++; @k[1, 2] = 1; @k[3, 4] = 5; @k[1, 2]++; printf("%d\\n", @k[1, 2]); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'lookups of missing keys read as zero or empty',
+    program:
+      'BEGIN { printf("%d %s| %d\\n", @x[5], @s[9], @c); @x[1] = 1; @s[1] = "a"; @c = 1; if (@x[5] == 0) { printf("missing\\n"); } exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'while loops that fill and delete map entries',
+    program:
+      'BEGIN { $i = 0; while ($i < 5) { @m[$i] = $i * $i; $i++; } $i = 0; while ($i < 5) { if ($i % 2) { delete(@m[$i]); } $i++; } exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'maps keep the type of their first value',
+    program:
+      'BEGIN { @a = 1; @a = -1; print(@a); @b = (uint8)1; @b = 300; print(@b); @c = (int8)-1; @c = 200; @d = (uint32)5; @d = (int64)-5; @k[(int8)1] = 1; @k[1000] = 2; @s["ab"] = 1; @s["abcdef"] = 2; printf("%d %d\\n", sizeof((1, 2)), sizeof(@a)); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'string variables compared with literals and comm',
+    program:
+      'BEGIN { $x = comm; printf("%d\\n", $x == comm); $y = "abc"; printf("%d %d\\n", $y == "abc", "abc" == $y); if ($y == "abc") { printf("eq\\n"); } printf("%s\\n", 1 ? "a" : "bcd"); $s = 0 ? "long string" : "s"; printf("%s\\n", $s); @m["a"] = "x"; @m["b"] = "yy"; printf("%s %s\\n", @m["a"], @m["b"]); @t["a"] = (1, "x"); printf("%d %s\\n", @t["a"].0, @t["a"].1); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'empty blocks',
+    program: 'BEGIN { if (1) { } else { } while (0) { } unroll(2) { } exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'json multi-key with a negative narrow key',
+    format: 'json',
+    program: 'BEGIN { @k[1, "a", 2] = 1; @k[(int8)-3, "b", 4] = 2; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'print of a stats map with a top warns',
+    program: 'BEGIN { @a = stats(1); print(@a, 1); exit(); }',
+    iterations: 0,
+    compareStderr: true,
+  },
   // Compile and usage errors: stderr must match too.
   err('printf with too many arguments', 'BEGIN { printf("%s %s\\n", "a", "b", "c"); exit(); }'),
   err('printf with too few arguments', 'BEGIN { printf("%s %s\\n", "a"); exit(); }'),
@@ -1052,4 +1105,16 @@ export const DIFF_CASES: DiffCase[] = [
     'BEGIN { @s = "0123456789012345678901234567890123456789012345678901234567890123456789"; exit(); }',
   ),
   err('an invalid -B mode', 'BEGIN { exit(); }', { options: ['-B', 'bogus'] }),
+  err('an unknown software event', 'software:nosuch:1 { @ = count(); }'),
+  err('an unknown hardware event', 'hardware:nosuch:1 { @ = count(); }'),
+  err('profile without a rate', 'profile:hz { exit(); }'),
+  err('a watchpoint of length 3', 'watchpoint:0x1000:3:w { exit(); }'),
+  err('missing usdt binary', 'usdt:/nonexistent:a:b { exit(); }'),
+  err('a cast of a string to an integer', 'BEGIN { $x = (uint64)"abc"; exit(); }'),
+  err('a scalar map used with a key', 'BEGIN { @ = 1; @[1] = 2; exit(); }'),
+  err('increment of a sum map', 'BEGIN { @a = sum(1); @a++; exit(); }'),
+  err('a bare block', 'BEGIN { $x = 1; { $y = 2; } printf("%d\\n", $x); exit(); }'),
+  err('break outside a loop', 'BEGIN { break; }'),
+  err('continue outside a loop', 'BEGIN { continue; }'),
+  err('break in unroll', 'BEGIN { unroll(2) { break; } exit(); }'),
 ];
