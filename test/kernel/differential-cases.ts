@@ -1026,6 +1026,17 @@ export const DIFF_CASES: DiffCase[] = [
     iterations: 0,
     compareStderr: true,
   },
+  {
+    name: 'nested struct fields, struct values and sizeof of fields',
+    program: `${Wif('args->count == 2')} { printf("%d %d\\n", (*curtask).pid == tid, curtask->se.load.weight); $l = curtask->se.load; printf("%d\\n", $l.weight); @[curtask->comm, curtask->pid == tid] = count(); printf("%d %d %d\\n", sizeof(curtask->comm), sizeof(*curtask) > 100, curtask->thread_info.flags >= 0); printf("%d %d %d\\n", args->fd, (int8)args->fd, args->buf == args->buf); }`,
+    iterations: 3,
+  },
+  {
+    name: 'syscall tracepoint arguments of the loader',
+    program:
+      'tracepoint:syscalls:sys_exit_openat /pid == cpid/ { @[args->ret >= 0] = count(); @r = hist(args->ret); } tracepoint:syscalls:sys_enter_mmap /pid == cpid/ { @l = lhist(args->len, 0, 100000, 10000); } tracepoint:syscalls:sys_enter_exit_group /pid == cpid/ { printf("exit %d\\n", args->error_code); }',
+    iterations: 3,
+  },
   // Compile and usage errors: stderr must match too.
   err('printf with too many arguments', 'BEGIN { printf("%s %s\\n", "a", "b", "c"); exit(); }'),
   err('printf with too few arguments', 'BEGIN { printf("%s %s\\n", "a"); exit(); }'),
