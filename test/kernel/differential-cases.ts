@@ -1128,4 +1128,29 @@ export const DIFF_CASES: DiffCase[] = [
   err('break outside a loop', 'BEGIN { break; }'),
   err('continue outside a loop', 'BEGIN { continue; }'),
   err('break in unroll', 'BEGIN { unroll(2) { break; } exit(); }'),
+
+  // Map keys are formatted by 0.17's MapKey code: pointers in hex, structs without spaces;
+  // pointer values (alone, in tuples, in structs) print as signed numbers.
+  {
+    name: 'pointer map keys print in hex, pointer values signed',
+    program:
+      'BEGIN { @p[(uint8 *)-16] = 1; @q = ((uint8 *)-16, 1); @r[(uint8 *)0] = 2; @s[(uint8 *)16, 3] = 3; @v = (uint8 *)-16; exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'pointer map keys print in hex, pointer values signed, json',
+    program:
+      'BEGIN { @p[(uint8 *)-16] = 1; @q = ((uint8 *)-16, 1); @r[(uint8 *)0] = 2; @s[(uint8 *)16, 3] = 3; @v = (uint8 *)-16; exit(); }',
+    iterations: 0,
+    format: 'json',
+  },
+  {
+    name: 'struct map keys print without spaces',
+    program: `${Wif('args->count == 2')} { @[curtask->se.load] = count(); @k[curtask->se.load, 1] = 1; @v = curtask->se.load; @t = (curtask->se.load, (uint8 *)-16); }`,
+  },
+  {
+    name: 'struct map keys print without spaces, json',
+    program: `${Wif('args->count == 2')} { @[curtask->se.load] = count(); @k[curtask->se.load, 1] = 1; @v = curtask->se.load; @t = (curtask->se.load, (uint8 *)-16); }`,
+    format: 'json',
+  },
 ];

@@ -12,7 +12,7 @@
 import type { Artifact, MapArtifact } from '../../compiler/artifact.js';
 import { sizeOf, type SizedType } from '../../compiler/types.js';
 import { readInt, readUint } from './bytes.js';
-import { decodeValue, type DecodeEnv } from './decode-value.js';
+import { decodeKeyPart, decodeValue, type DecodeEnv } from './decode-value.js';
 import type { DecodeContext, RawMapEntry } from './events.js';
 import type {
   EntryValue,
@@ -125,7 +125,7 @@ function decodeKey(types: readonly SizedType[], bytes: Uint8Array, env: DecodeEn
   const key: Value[] = [];
   let offset = 0;
   for (const t of types) {
-    key.push(decodeValue(t, bytes, offset, env));
+    key.push(decodeKeyPart(t, bytes, offset, env));
     offset += sizeOf(t);
   }
   return key;

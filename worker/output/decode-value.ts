@@ -41,8 +41,9 @@ export function decodeValue(
     case 'lhist':
       return int(readInt(bytes, offset, 8, false));
     case 'pointer':
-      // 0.17 prints pointers as unsigned decimal numbers, in text and JSON alike.
-      return int(readUint(bytes, offset, 8));
+      // 0.17 prints a pointer value (alone, in a tuple or a struct) as a signed 64-bit decimal
+      // number, in text and JSON alike; as a map key it is hex (decodeKeyPart).
+      return int(readInt(bytes, offset, 8, true));
     case 'string':
       return { t: 'str', v: textOf(cString(bytes, offset, type.size)) };
     case 'buffer':
@@ -114,6 +115,44 @@ export function decodeValue(
         })),
       };
   }
+}
+
+/**
+ * One part of a map key. 0.17 formats key parts with its own code (MapKey::argument_value),
+ * which differs from values for pointers, `0x` and lowercase hex (`0x0` for null), and for
+ * structs, `{.a=1,.b=0x10}` without spaces, each field again formatted as a key part.
+ * Everything else prints as the value would.
+ */
+export function decodeKeyPart(
+  type: SizedType,
+  bytes: Uint8Array,
+  offset: number,
+  env: DecodeEnv,
+): Value {
+  switch (type.kind) {
+    case 'pointer':
+      return { t: 'str', v: '0x' + hex(readUint(bytes, offset, 8)) };
+    case 'record':
+      return {
+        t: 'str',
+        v:
+          '{' +
+          type.fields
+            .map((f) => `.${f.name}=${valueText(keyField(f, bytes, offset, env), KEY_INDENT)}`)
+            .join(',') +
+          '}',
+      };
+    default:
+      return decodeValue(type, bytes, offset, env);
+  }
+}
+
+/** Stack frames inside a map key are indented by 4 (0.17). */
+const KEY_INDENT = 4;
+
+function keyField(f: RecordField, bytes: Uint8Array, base: number, env: DecodeEnv): Value {
+  if (f.bitSize !== undefined && f.type.kind === 'int') return fieldValue(f, bytes, base, env);
+  return decodeKeyPart(f.type, bytes, base + f.offset, env);
 }
 
 /** A struct field; a bitfield is `bitSize` bits from bit `bitOffset` of the field's storage. */
