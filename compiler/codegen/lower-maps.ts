@@ -99,7 +99,10 @@ export abstract class MapLowering extends BuiltinLowering {
   /** `@x++`, `--$y`: the old value (postfix) or the new one (prefix). */
   protected incdec(x: IncDec): Operand {
     const { e } = this;
-    const delta = x.op === '++' ? 1 : -1;
+    // A pointer moves by its pointee's size, as 0.17 does (`$p++` on a `uint64 *` adds 8).
+    const t = typeOf(x.target);
+    const step = t.kind === 'pointer' ? sizeOf(t.target) : 1;
+    const delta = x.op === '++' ? step : -step;
     if (x.target.kind === 'variable') {
       const slot = this.variable(x.target.name, x.target.span);
       assert(slot.kind === 'reg', 'increment of a non-integer variable');

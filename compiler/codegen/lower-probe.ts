@@ -355,8 +355,16 @@ export class ProbeLowering extends CallLowering {
     const viaImm = ProbeLowering.ARITH_IMM[op];
     if (viaReg === undefined || viaImm === undefined) return this.boolValue(x);
     // 0.17 divides and shifts right unsigned (LLVM udiv/lshr), as BPF_DIV/BPF_RSH do.
-    const l = this.leftOperand(x.left, x.right);
-    const r = this.scalar(x.right);
+    let l = this.leftOperand(x.left, x.right);
+    let r = this.scalar(x.right);
+    // Pointer arithmetic as in C and 0.17: `p + n`, `n + p` and `p - n` move by n pointees.
+    if (op === '+' || op === '-') {
+      const lt = typeOf(x.left);
+      const rt = typeOf(x.right);
+      if (lt.kind === 'pointer' && rt.kind !== 'pointer') r = this.scaled(r, sizeOf(lt.target));
+      else if (rt.kind === 'pointer' && lt.kind !== 'pointer')
+        l = this.scaled(l, sizeOf(rt.target));
+    }
     if (l.kind === 'imm' && r.kind === 'imm') {
       const folded = foldArith(op, l.value, r.value);
       if (folded !== undefined) return imm(folded);
@@ -368,6 +376,15 @@ export class ProbeLowering extends CallLowering {
       this.e.emit(viaReg(dst, this.toReg(r)));
     }
     return { kind: 'reg', reg: dst };
+  }
+
+  /** An integer operand times a pointee's size (a fresh register, or a folded constant). */
+  protected scaled(v: Operand, size: number): Operand {
+    if (size === 1) return v;
+    if (v.kind === 'imm') return imm(BigInt.asIntN(64, v.value * BigInt(size)));
+    const r = this.fresh(v);
+    this.e.emit(alu.mul.imm(r, size));
+    return { kind: 'reg', reg: r };
   }
 
   /**

@@ -386,9 +386,11 @@ class Checker {
           return t;
         }
         if (isIntLike(l) && isIntLike(r)) {
-          // Pointers: comparisons, and adding or subtracting an integer; nothing else.
+          // Pointers: comparisons, `p + n`, `n + p` and `p - n`; nothing else (not `p - q`).
           const comparison = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
-          const offset = (e.op === '+' || e.op === '-') && r.kind === 'int';
+          const offset =
+            ((e.op === '+' || e.op === '-') && r.kind === 'int') ||
+            (e.op === '+' && l.kind === 'int');
           if (!comparison && !offset) {
             this.report('comparisonOperands', e.opSpan ?? e.span, e.op, typeStr(l), typeStr(r));
           }

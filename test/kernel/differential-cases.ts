@@ -1129,6 +1129,31 @@ export const DIFF_CASES: DiffCase[] = [
   err('continue outside a loop', 'BEGIN { continue; }'),
   err('break in unroll', 'BEGIN { unroll(2) { break; } exit(); }'),
 
+  // Pointer arithmetic (C's: `p + n` moves by n pointees).
+  {
+    name: 'execve argv by pointer arithmetic',
+    program:
+      'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { printf("%s|%s|%d\\n", str(*(args->argv + 1)), str(args->argv[1]), (uint64)(args->argv + 1) - (uint64)args->argv); }',
+    iterations: 3,
+  },
+  {
+    name: 'pointer arithmetic scales by the pointee size',
+    program:
+      'BEGIN { $p = (uint64 *)16; $q = (uint16 *)16; $s = (struct task_struct *)0; printf("%d %d %d %d\\n", (uint64)($p - 1), (uint64)($q + 3), (uint64)(2 + $p), (uint64)((uint32 *)0 + 1)); $p += 1; $p++; printf("%d\\n", (uint64)$p); printf("%d\\n", (uint64)($s + 1)); $p--; $p -= 1; printf("%d\\n", (uint64)$p); @p = (uint64 *)16; @p++; @p += 2; $n = -1; printf("%d %d %d\\n", (uint64)($q + $n), (uint64)($q - $n), (uint64)((uint8 **)0 + 1)); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'pointer comparisons',
+    program:
+      'BEGIN { $p = (uint64 *)16; $q = (uint64 *)48; printf("%d %d %d %d\\n", $q > $p, $q == $p, $p < 20, $p != 16); exit(); }',
+    iterations: 0,
+  },
+  err(
+    'pointer minus pointer',
+    'BEGIN { $p = (uint64 *)16; $q = (uint64 *)48; printf("%d\\n", $q - $p); exit(); }',
+  ),
+  err('pointer times an integer', 'BEGIN { $p = (uint64 *)16; printf("%d\\n", $p * 2); exit(); }'),
+
   // Map keys are formatted by 0.17's MapKey code: pointers in hex, structs without spaces;
   // pointer values (alone, in tuples, in structs) print as signed numbers.
   {

@@ -194,4 +194,21 @@ describe('code generation semantics', () => {
     assert.equal(v('@d'), 0xffffffffn);
     assert.equal(v('@e'), 0x3412n);
   });
+
+  it('pointer arithmetic moves by the pointee size, as bpftrace 0.17 printed', () => {
+    const { vm } = runProgram(
+      compileOk(
+        'BEGIN { $p = (uint64 *)16; $q = (uint16 *)16; $n = -1; @a = (uint64)($p - 1); @b = (uint64)($q + 3); @c = (uint64)(2 + $p); @d = (uint64)((uint32 *)0 + 1); @e = (uint64)($q + $n); @f = (uint64)((uint8 **)0 + 1); $p += 1; $p++; @g = (uint64)$p; $p--; @h = (uint64)$p; }',
+      ),
+    );
+    const v = (m: string) => readI64(vm.value(m, u64le(0n))!);
+    assert.equal(v('@a'), 8n);
+    assert.equal(v('@b'), 22n);
+    assert.equal(v('@c'), 32n);
+    assert.equal(v('@d'), 4n);
+    assert.equal(v('@e'), 14n);
+    assert.equal(v('@f'), 8n);
+    assert.equal(v('@g'), 32n);
+    assert.equal(v('@h'), 24n);
+  });
 });
