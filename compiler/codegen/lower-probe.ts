@@ -35,6 +35,7 @@ import type {
   Statement,
 } from '../front/ast.js';
 import { sizeOf, type SizedType } from '../types.js';
+import { stringBytes } from '../front/strings.js';
 import { assert, assertNever, fail } from '../debug.js';
 import { type Mem } from './emitter.js';
 import { isScalar } from './layout.js';
@@ -518,7 +519,7 @@ export class ProbeLowering extends CallLowering {
     }
     switch (x.kind) {
       case 'string': {
-        const bytes = new Uint8Array([...Buffer.from(x.value, 'utf8'), 0]).subarray(0, size);
+        const bytes = new Uint8Array([...stringBytes(x.value), 0]).subarray(0, size);
         storeBytes(e, dst, bytes);
         if (size > bytes.length) zero(e, at(dst, bytes.length), size - bytes.length);
         return;

@@ -3,6 +3,7 @@
 // long ones.
 import { alu, jmp, ldx } from '../bpf/index.js';
 import type { Expr, Span } from '../front/ast.js';
+import { stringBytes } from '../front/strings.js';
 import { sizeOf } from '../types.js';
 import { MapLowering } from './lower-maps.js';
 import { CodegenError, type Operand, STRCONTAINS_UNROLL_MAX, typeOf } from './lowering-base.js';
@@ -19,7 +20,7 @@ export abstract class StringLowering extends MapLowering {
       const other = lit === b ? a : b;
       const otherSize = sizeOf(lit === b ? ta : tb);
       const mem = this.mem(other);
-      const bytes = [...Buffer.from(lit.value, 'utf8'), 0];
+      const bytes = [...stringBytes(lit.value), 0];
       const n = Math.min(bytes.length, otherSize, limit ?? Infinity);
       const tmp = e.reg();
       for (let i = 0; i < n; i++) {
@@ -70,7 +71,7 @@ export abstract class StringLowering extends MapLowering {
     const { e } = this;
     if (n.kind !== 'string')
       throw new CodegenError(span, 'strcontains() needs a string literal as needle in bpfq');
-    const needle = [...Buffer.from(n.value, 'utf8')];
+    const needle = [...stringBytes(n.value)];
     const r = e.reg();
     const found = e.newLabel('found');
     const done = e.newLabel('contains');

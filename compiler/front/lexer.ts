@@ -4,6 +4,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { diagnostic } from '../diagnostics.js';
 import type { Span } from './ast.js';
+import { escapedByte } from './strings.js';
 
 export type TokenKind =
   | 'ident'
@@ -406,7 +407,7 @@ export class Lexer {
           if (hex === '') {
             this.errors.push(diagnostic('invalidEscape', this.spanFrom(m), 'x'));
           } else {
-            value += String.fromCharCode(parseInt(hex, 16));
+            value += escapedByte(parseInt(hex, 16));
           }
           break;
         }
@@ -415,7 +416,7 @@ export class Lexer {
             let oct = e;
             while (oct.length < 3 && /[0-7]/.test(this.peekChar() ?? '')) oct += this.advance();
             raw += oct.slice(1);
-            value += String.fromCharCode(parseInt(oct, 8) & 0xff);
+            value += escapedByte(parseInt(oct, 8) & 0xff);
           } else {
             this.errors.push(diagnostic('invalidEscape', this.spanFrom(m), e));
           }

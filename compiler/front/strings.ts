@@ -1,11 +1,26 @@
-// String literals hold bytes: escapes (`\xff`, `\377`) give one byte each, other characters
-// take their UTF-8 length, as they do in the program text bpftrace reads.
+// String literals hold bytes, as in the program text bpftrace reads: a character of the
+// source takes its UTF-8 length, and an escape (`\xff`, `\377`) gives exactly one byte.
+// A literal's value is a JS string; an escaped byte of 0x80 or more, which UTF-8 text
+// cannot hold on its own, is kept as a lone low surrogate U+DC80..U+DCFF (Python's
+// "surrogateescape"), so text and raw bytes share one string without ambiguity.
+
+const ESCAPE_BASE = 0xdc00;
+
+/** The character that stands for byte `b` written as an escape in a literal. */
+export function escapedByte(b: number): string {
+  return String.fromCharCode(b < 0x80 ? b : ESCAPE_BASE + b);
+}
+
+function escapeByteOf(cp: number): number | undefined {
+  return cp >= ESCAPE_BASE + 0x80 && cp <= ESCAPE_BASE + 0xff ? cp - ESCAPE_BASE : undefined;
+}
 
 export function stringByteLength(s: string): number {
   let n = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0) ?? 0;
-    n += cp < 0x100 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (escapeByteOf(cp) !== undefined) n += 1;
+    else n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
   }
   return n;
 }
@@ -13,10 +28,11 @@ export function stringByteLength(s: string): number {
 /** The bytes of a literal, the way the program will store it (without the NUL). */
 export function stringBytes(s: string): Uint8Array {
   const out: number[] = [];
+  const utf8 = new TextEncoder();
   for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (cp < 0x100) out.push(cp);
-    else out.push(...new TextEncoder().encode(ch));
+    const b = escapeByteOf(ch.codePointAt(0) ?? 0);
+    if (b !== undefined) out.push(b);
+    else out.push(...utf8.encode(ch));
   }
   return Uint8Array.from(out);
 }

@@ -1178,4 +1178,54 @@ export const DIFF_CASES: DiffCase[] = [
     program: `${Wif('args->count == 2')} { @[curtask->se.load] = count(); @k[curtask->se.load, 1] = 1; @v = curtask->se.load; @t = (curtask->se.load, (uint8 *)-16); }`,
     format: 'json',
   },
+
+  // join() reads up to 1023 bytes of each argument (0.17's 1024-byte slots), whatever
+  // BPFTRACE_STRLEN is.
+  {
+    name: 'join of long arguments',
+    program:
+      'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); join(args->argv, ","); }',
+    iterations: 1,
+    mode: `${'L'.repeat(1500)} ${'m'.repeat(700)} ${'n'.repeat(70)}`,
+  },
+  {
+    name: 'join of long arguments, json',
+    program: 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv, "-"); }',
+    iterations: 1,
+    mode: `${'L'.repeat(1500)} ${'m'.repeat(700)} ${'n'.repeat(70)}`,
+    format: 'json',
+  },
+  {
+    name: 'join of long arguments with a short BPFTRACE_STRLEN',
+    program: 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); }',
+    iterations: 1,
+    mode: `${'L'.repeat(1500)} ${'n'.repeat(70)}`,
+    env: { BPFTRACE_STRLEN: '16' },
+  },
+
+  // Escapes in string literals are raw bytes (\xff is the byte 0xff, not U+00FF in UTF-8).
+  {
+    name: 'hex escapes are raw bytes',
+    program:
+      'BEGIN { printf("%s|%r|%rx\\n", "a\\xffb", buf("\\xfe\\x80", 2), buf("\\xff", 1)); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'hex and octal escapes in buffers and literals',
+    program:
+      'BEGIN { @b = buf("ab\\x00\\x7f\\xffc", 6); @c = buf("\\377\\200\\101\\1", 4); @d = buf("é\\351", 3); @v = "\\xe9t\\xe9"; @s = sizeof("\\xff\\xfeé"); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'comparisons of escaped literals',
+    program:
+      'BEGIN { if ("\\xff" == "\\377") { printf("eq\\n"); } $s = "é"; if ($s == "\\xc3\\xa9") { printf("eq2\\n"); } if (strcontains("a\\xffb", "\\xff")) { printf("in\\n"); } exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'literal lengths count bytes',
+    program:
+      'BEGIN { @s = "ééééééééééééééééééééééééééééééé"; @t = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"; printf("%d %d\\n", sizeof(@s), sizeof("\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff")); exit(); }',
+    iterations: 0,
+  },
 ];

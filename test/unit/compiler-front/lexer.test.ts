@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Lexer, type Token } from '../../../compiler/front/lexer.js';
+import { stringByteLength, stringBytes } from '../../../compiler/front/strings.js';
 
 function tokens(text: string): Token[] {
   const lx = new Lexer(text);
@@ -54,6 +55,16 @@ describe('lexer', () => {
   it('decodes string escapes', () => {
     const [t] = tokens('"a\\tb\\x41\\101\\n\\"\\\\"');
     assert.equal(t?.str, 'a\tbAA\n"\\');
+  });
+
+  it('hex and octal escapes are single raw bytes, source characters their UTF-8 bytes', () => {
+    // bpftrace 0.17: buf("ab\x00\x7f\xffc", 6) printed ab\x00\x7f\xffc, buf("é\351", 3)
+    // printed \xc3\xa9\xe9, and sizeof("\xff\xfeé") was 5.
+    const bytes = (src: string) => [...stringBytes(tokens(src)[0]!.str ?? '')];
+    assert.deepEqual(bytes('"ab\\x00\\x7f\\xffc"'), [0x61, 0x62, 0, 0x7f, 0xff, 0x63]);
+    assert.deepEqual(bytes('"\\377\\200\\101\\1"'), [0xff, 0x80, 0x41, 1]);
+    assert.deepEqual(bytes('"é\\351"'), [0xc3, 0xa9, 0xe9]);
+    assert.equal(stringByteLength(tokens('"\\xff\\xfeé"')[0]!.str ?? ''), 4);
   });
 
   it('reports bad escapes, unterminated strings and comments, stray characters', () => {
