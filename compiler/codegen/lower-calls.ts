@@ -21,7 +21,14 @@ import {
 } from './lowering-base.js';
 import { parseAddress, signalNumber } from './constants.js';
 
+/** Bytes read per join() argument, the terminating NUL included (0.17's join_argsize_). */
+const JOIN_ARG_SIZE = 1024;
+
 export abstract class CallLowering extends StringLowering {
+  /** The probe's join() event buffer, shared by all its join() calls. */
+  private joinBuffer: Mem | undefined;
+  private joinBufferSize: number | undefined;
+
   /** A call used as a statement. */
   protected callEffect(x: Call): void {
     const { e } = this;
@@ -148,7 +155,7 @@ export abstract class CallLowering extends StringLowering {
     return Number(a.value);
   }
 
-  /** join(argv[, sep]): {u64 action; u64 join id; 16 strings}; an empty string ends the list. */
+  /** join(argv[, sep]): {u64 action; u64 join id; 16 strings of 1024 bytes}; an empty string ends the list. */
   protected join(x: Call): void {
     const { e } = this;
     const arr = x.args[0];
@@ -156,28 +163,37 @@ export abstract class CallLowering extends StringLowering {
     const id = this.callId(x);
     const spec = this.input.resources.join[id];
     assert(spec !== undefined, 'join spec missing');
+    // 0.17 reads every argument into a fixed 1024-byte slot (join_argsize_), whatever
+    // BPFTRACE_STRLEN says; resources.ts sizes the slot by strlen, so the artifact's spec
+    // is set here, where the event is laid out (the worker decodes by it).
+    spec.argSize = JOIN_ARG_SIZE;
     const size = 16 + spec.argCount * spec.argSize;
     const pt = typeOf(arr);
     const space: AddressSpace = pt.kind === 'pointer' ? pt.space : 'none';
     const str = readHelper(space, true);
-    this.event(ASYNC_ACTION.join, size, (buf) => {
-      storeImm(e, at(buf, 8), BigInt(id), 8);
-      const base = this.fresh(arr);
-      const ptr = e.alloc(8);
-      const done = e.newLabel('joined');
-      for (let i = 0; i < spec.argCount; i++) {
-        const slot = at(buf, 16 + i * spec.argSize);
-        const addr = e.reg();
-        e.emit(alu.mov.reg(addr, base));
-        if (i > 0) e.emit(alu.add.imm(addr, 8 * i));
-        storeImm(e, ptr, 0n, 8);
-        this.probeRead(ptr, 8, addr, space);
-        const p = e.reg();
-        e.emit(ldx.dw(p, ptr.base, ptr.off), st.b(slot.base, slot.off, 0), jmp.jeq.imm(p, 0, done));
-        this.helper(str, [addressOf(e, slot), imm(spec.argSize), p]);
-      }
-      e.place(done);
-    });
+    // Every join() of the probe fills the same buffer: at 16 KiB each, two of them would not
+    // fit the per-CPU scratch value, and perf_event_output copies the event before the next.
+    const buf = (this.joinBuffer ??= e.alloc(size));
+    assert(this.joinBufferSize === undefined || this.joinBufferSize === size, 'join size');
+    this.joinBufferSize = size;
+    storeImm(e, buf, BigInt(ASYNC_ACTION.join), 8);
+    storeImm(e, at(buf, 8), BigInt(id), 8);
+    const base = this.fresh(arr);
+    const ptr = e.alloc(8);
+    const done = e.newLabel('joined');
+    for (let i = 0; i < spec.argCount; i++) {
+      const slot = at(buf, 16 + i * spec.argSize);
+      const addr = e.reg();
+      e.emit(alu.mov.reg(addr, base));
+      if (i > 0) e.emit(alu.add.imm(addr, 8 * i));
+      storeImm(e, ptr, 0n, 8);
+      this.probeRead(ptr, 8, addr, space);
+      const p = e.reg();
+      e.emit(ldx.dw(p, ptr.base, ptr.off), st.b(slot.base, slot.off, 0), jmp.jeq.imm(p, 0, done));
+      this.helper(str, [addressOf(e, slot), imm(spec.argSize), p]);
+    }
+    e.place(done);
+    this.output(buf, size);
   }
 
   protected formatEvent(base: number, table: 'printf' | 'system' | 'cat', x: Call): void {
