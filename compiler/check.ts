@@ -121,7 +121,7 @@ export function check(
   };
   const passes: (() => void)[] = [
     () => runResolveProbes(program, host, options, config, bag),
-    () => runScopes(program, params, bag),
+    () => runScopes(program, params, bag, config.strlen),
     () => runResolveTypes(program, host, config, bag),
     () => runCheckTypes(program, host, options, config, bag),
   ];

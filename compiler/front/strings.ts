@@ -36,3 +36,19 @@ export function stringBytes(s: string): Uint8Array {
   }
   return Uint8Array.from(out);
 }
+
+/** The first `max` bytes of `s`; a character cut in the middle keeps its leading bytes. */
+export function truncateBytes(s: string, max: number): string {
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    const bytes = stringBytes(ch);
+    if (n + bytes.length > max) {
+      for (const b of bytes.subarray(0, max - n)) out += escapedByte(b);
+      break;
+    }
+    out += ch;
+    n += bytes.length;
+  }
+  return out;
+}

@@ -5,15 +5,24 @@
 import type { DiagnosticBag } from '../diagnostics.js';
 import type { Call, Expr, Probe, Program, Statement } from '../front/ast.js';
 import { childExprs, replaceExpr } from '../front/walk.js';
+import { truncateBytes } from '../front/strings.js';
 
 /** Names a kstack()/ustack() call takes as its mode argument (`raw` came in 0.18). */
 export const STACK_MODES = new Set(['bpftrace', 'perf']);
 
+/**
+ * A parameter used as a number, read as 0.17 reads it: C's `stoll(text, &idx, 0)` must take
+ * the whole text. So leading white space and a sign are allowed, `0x` is hex, a leading 0
+ * octal (`0777` is 511), and a value outside int64 is not a number.
+ */
 function parseNumber(text: string): bigint | undefined {
-  const t = text.trim();
-  if (/^-?[0-9]+$/.test(t)) return BigInt(t);
-  if (/^0[xX][0-9a-fA-F]+$/.test(t)) return BigInt(t);
-  return undefined;
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  const magnitude = /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  const n = m[1] === '-' ? -magnitude : magnitude;
+  if (n < -(1n << 63n) || n >= 1n << 63n) return undefined;
+  return n;
 }
 
 class Scopes {
@@ -24,6 +33,7 @@ class Scopes {
     private readonly program: Program,
     private readonly params: string[],
     private readonly bag: DiagnosticBag,
+    private readonly strlen: number,
   ) {}
 
   probe(p: Probe): void {
@@ -134,19 +144,37 @@ class Scopes {
     for (const c of childExprs(e)) this.expr(c);
   }
 
-  /** `str($N)` becomes the parameter's text as a string literal. */
+  /**
+   * `str($N)` and `str($N, len)` become the parameter's text as a string literal, cut to
+   * `len` bytes and to BPFTRACE_STRLEN - 1, as 0.17 reads it (`str($1, 2)` of `abcdef` is
+   * `ab`; a 70-byte parameter gives its first 63 bytes).
+   */
   private strOfParam(call: Call): boolean {
     const arg = call.args[0];
-    if (call.name !== 'str' || call.args.length !== 1 || arg?.kind !== 'positional' || arg.count) {
+    if (call.name !== 'str' || call.args.length > 2 || arg?.kind !== 'positional' || arg.count) {
       return false;
     }
-    const text = this.param(arg.index) ?? '';
+    let max = this.strlen - 1;
+    const len = call.args[1];
+    if (len !== undefined) {
+      this.expr(len);
+      // Only a constant length (0.17 fails to load the program for another one).
+      if (len.kind !== 'integer') return false;
+      if (len.value < BigInt(max)) max = Number(len.value);
+    }
+    const text = truncateBytes(this.param(arg.index) ?? '', max);
     replaceExpr(call, { kind: 'string', value: text, span: call.span });
     return true;
   }
 }
 
-export function runScopes(program: Program, params: string[], bag: DiagnosticBag): void {
-  const scopes = new Scopes(program, params, bag);
+/** `strlen`: BPFTRACE_STRLEN, default 64. */
+export function runScopes(
+  program: Program,
+  params: string[],
+  bag: DiagnosticBag,
+  strlen = 64,
+): void {
+  const scopes = new Scopes(program, params, bag, strlen);
   for (const p of program.probes) scopes.probe(p);
 }

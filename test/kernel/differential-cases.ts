@@ -1228,4 +1228,56 @@ export const DIFF_CASES: DiffCase[] = [
       'BEGIN { @s = "ééééééééééééééééééééééééééééééé"; @t = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff"; printf("%d %d\\n", sizeof(@s), sizeof("\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff")); exit(); }',
     iterations: 0,
   },
+
+  // delete() of a keyless count() zeroes it (a per-CPU array in 0.17 and bpfq).
+  {
+    name: 'delete of a keyless count zeroes it',
+    program:
+      'BEGIN { @x = count(); delete(@x); @y = count(); @y = count(); delete(@y); @y = count(); @s = sum(5); delete(@s); @a = avg(3); delete(@a); @c[1] = count(); delete(@c[1]); exit(); }',
+    iterations: 0,
+  },
+  {
+    name: 'delete of a keyless count zeroes it, json',
+    program: 'BEGIN { @x = count(); delete(@x); @y = count(); delete(@y); @y = count(); exit(); }',
+    iterations: 0,
+    format: 'json',
+  },
+
+  // Positional parameters: str($N, len), long parameters, numbers read as C's stoll() reads them.
+  {
+    name: 'str of a parameter with a length',
+    program:
+      'BEGIN { printf("%s|%s|%s|%s|\\n", str($1, 2), str($2, 0), str($2, 100), str($3, 2)); exit(); }',
+    iterations: 0,
+    params: ['12345', 'abcdef'],
+  },
+  {
+    name: 'str of a parameter longer than a string',
+    program: 'BEGIN { $s = str($1); printf("%s|%s|%s|\\n", $s, str($1, 70), str($1)); exit(); }',
+    iterations: 0,
+    params: ['0123456789012345678901234567890123456789012345678901234567890123456789'],
+  },
+  {
+    name: 'str of a parameter with BPFTRACE_STRLEN',
+    program:
+      'BEGIN { $s = str($1); printf("%s|%s|%s|\\n", $s, str($1, 100), str($1, 3)); exit(); }',
+    iterations: 0,
+    params: ['abcdefghijklmn'],
+    env: { BPFTRACE_STRLEN: '8' },
+  },
+  {
+    name: 'numeric parameters: white space, signs, octal and hex',
+    program: 'BEGIN { printf("%d %d %d %d %d %d\\n", $1, $2, $3, $4, $5, $6); exit(); }',
+    iterations: 0,
+    params: ['--', ' 12', '+7', '010', '0X1f', '0777', '-0x10'],
+  },
+  err('a numeric parameter out of range', 'BEGIN { printf("%d\\n", $1); exit(); }', {
+    params: ['9223372036854775808'],
+  }),
+  err('a numeric parameter with trailing space', 'BEGIN { printf("%d\\n", $1); exit(); }', {
+    params: ['12 '],
+  }),
+  err('a parameter that is not octal', 'BEGIN { printf("%d\\n", $1); exit(); }', {
+    params: ['08'],
+  }),
 ];

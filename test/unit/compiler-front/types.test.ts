@@ -4,7 +4,7 @@ import type { CheckedProgram, Expr, Statement } from '../../../compiler/front/as
 import { typeStr } from '../../../compiler/passes/type-names.js';
 import type { CheckOptions } from '../../../compiler/check.js';
 import type { FakeHostOptions } from '../../support/fake-host.js';
-import { ok } from './helpers.js';
+import { firstError, ok } from './helpers.js';
 
 function assigned(p: CheckedProgram, index = 0, probe = 0): Statement & { kind: 'assign' } {
   const s = p.probes[probe]?.body[index];
@@ -240,6 +240,21 @@ describe('resolve types', () => {
       return v.kind === 'integer' ? v.value : v.kind === 'string' ? v.value : v.kind;
     });
     assert.deepEqual(values, [42n, 32n, 'hello', 3n, 3n, 16n, 0n]);
+  });
+
+  it('reads parameters as 0.17 does: stoll() numbers, str($N, len) cut to len and STRLEN - 1', () => {
+    const p = ok(
+      'BEGIN { @a = $1; @b = $2; @c = $3; @d = str($4, 2); @e = str($5); @f = str($5, 100); }',
+      { params: ['0777', ' -0x10', '+7', 'abcdef', 'x'.repeat(70)] },
+    );
+    const values = [0, 1, 2, 3, 4, 5].map((i) => {
+      const v = valueOf(p, i);
+      return v.kind === 'integer' ? v.value : v.kind === 'string' ? v.value : v.kind;
+    });
+    // Negative numbers are stored as their 64-bit two's complement.
+    assert.deepEqual(values, [511n, (1n << 64n) - 16n, 7n, 'ab', 'x'.repeat(63), 'x'.repeat(63)]);
+    for (const bad of ['9223372036854775808', '08', '12 ', '0x'])
+      assert.equal(firstError('BEGIN { @a = $1; }', { params: [bad] }).code, 'E2044');
   });
 
   it('resolves compile-time addresses', () => {
