@@ -166,6 +166,7 @@ async function compileAndRun(
   const sink = fileFd !== undefined ? new BufferedWriter(fileFd, onWriteError) : stdoutWriter;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const catBytesMax = runtime.catBytesMaxFromEnv(process.env);
   try {
     await runtime.runSession(artifact, {
       ...(args.pid !== undefined ? { pid: args.pid } : {}),
@@ -175,6 +176,7 @@ async function compileAndRun(
       verbose: args.verbose,
       unsafe: args.unsafe,
       keepRecords: false,
+      ...(catBytesMax !== undefined ? { catBytesMax } : {}),
       onLog: (line) => stderr(`${line}\n`),
       // SIGUSR1 prints the maps while running, as bpftrace 0.17 does.
       onFlush: () => {

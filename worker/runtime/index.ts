@@ -1,5 +1,6 @@
 // The runtime's public API: run an artifact as a tracing session.
 export { runSession } from './run-session.js';
+export { catBytesMaxFromEnv } from './cat-file.js';
 export type {
   SessionChild,
   SessionControl,

@@ -17,6 +17,7 @@ import {
   type DecodedEvent,
   type OutputRecord,
 } from '../output/index.js';
+import { textOf } from '../output/bytes.js';
 import { attachProgram, type Attachment } from '../attach/index.js';
 import { AttachError } from '../attach/attach-error.js';
 import { checkKprobeSupport } from '../attach/kprobe.js';
@@ -32,6 +33,7 @@ import { readRawEntries, readStack } from './map-reader.js';
 import type { SessionEnd, SessionOptions, SessionResult } from './session.js';
 import type { LiveSymbolizer } from '../symbols/live-symbolizer.js';
 import { symbolNeeds } from './symbol-needs.js';
+import { CAT_BYTES_MAX, catFile } from './cat-file.js';
 import { timeSlicer } from './time-slice.js';
 
 const DEFAULT_POLL_MS = 100;
@@ -99,6 +101,7 @@ export async function runSession(
   const keep = options.keepRecords ?? true;
   const records: OutputRecord[] = [];
   const log = options.onLog ?? (() => {});
+  const catBytesMax = options.catBytesMax ?? CAT_BYTES_MAX;
   let lostEvents = 0;
 
   const emit = (record: OutputRecord): void => {
@@ -232,13 +235,11 @@ export async function runSession(
           return;
         }
         case 'cat': {
-          let text: string;
-          try {
-            text = readFileSync(event.path, 'utf8');
-          } catch (e) {
-            text = `ERROR: failed to open file '${event.path}': ${(e as NodeJS.ErrnoException).message}\n`;
-          }
-          emit({ type: 'cat', text });
+          const r = catFile(event.path, catBytesMax);
+          // 0.17 reports a file it cannot read on stderr and still writes an empty cat record
+          // (nothing in text, `{"type": "cat", "data": ""}` in JSON).
+          if (!r.ok) log(`ERROR: ${r.message}`);
+          emit({ type: 'cat', text: r.ok ? textOf(r.bytes) : '' });
           return;
         }
       }

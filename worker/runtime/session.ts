@@ -41,6 +41,8 @@ export interface SessionOptions {
   keepRecords?: boolean;
   /** Names kernel and user addresses for stacks, ksym, usym. Default: worker/symbols' live one. */
   symbolizer?: Symbolizer;
+  /** BPFTRACE_CAT_BYTES_MAX: the most bytes one cat() prints. Default 10240 (0.17's). */
+  catBytesMax?: number;
   /** Poll timeout in ms; bpftrace 0.17 uses 100. */
   pollMs?: number;
   /** Called once every probe is attached, with a handle to act on the running session. */
