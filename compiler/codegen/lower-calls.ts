@@ -94,6 +94,14 @@ export abstract class CallLowering extends StringLowering {
         if (arg?.kind !== 'map') throw new CodegenError(x.span, 'delete() expects a map element');
         const m = this.userMap(arg.name, arg.span);
         const key = this.mapKey(m, arg.keys);
+        if (m.arrayKey) {
+          // A keyless count() is a per-CPU array, whose entries cannot be deleted: 0.17 zeroes
+          // this CPU's slot instead, so the map still prints (`@x: 0`).
+          const zeroed = e.alloc(m.artifact.valueSize);
+          zero(e, zeroed, m.artifact.valueSize);
+          this.update(m.artifact.name, key, zeroed);
+          return;
+        }
         const map = this.mapFd(m.artifact.name);
         this.helper('map_delete_elem', [map, addressOf(e, key)]);
         return;

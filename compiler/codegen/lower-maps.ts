@@ -59,7 +59,10 @@ export abstract class MapLowering extends BuiltinLowering {
     const size = m.artifact.valueSize;
     // Evaluate the value before building the key: `@x[k] = @x[k] + 1` reads with its own key.
     const val = this.e.alloc(size);
-    this.into(value, val, size);
+    // `@b = @a` of one aggregation kind copies this CPU's whole slot (min/max keep their
+    // is-set flag with the value), as 0.17 copies the slot it looked up.
+    if (m.aggregate !== undefined && value.kind === 'map') this.mapReadInto(value, val, size);
+    else this.into(value, val, size);
     const key = this.mapKey(m, target.keys);
     this.update(m.artifact.name, key, val);
   }

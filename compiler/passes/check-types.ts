@@ -212,9 +212,12 @@ class Checker {
     if (s.target.kind === 'map') {
       const info = this.program.maps.get(s.target.name);
       if (!info) return;
-      // An aggregation's value only comes from its function (count() ...), never from
-      // reading another map: 0.17 cannot read per-CPU aggregates in the kernel.
-      if (isAggregate(value) && s.value.kind !== 'call') {
+      // An aggregation's value only comes from its function (count() ...), or, for the
+      // one-slot kinds, from another map of its kind: 0.17 copies this CPU's slot
+      // (`@b = @a` of a count()), and so does bpfq. Other reads of aggregates are refused.
+      const copiesSlot =
+        s.value.kind === 'map' && ['count', 'sum', 'min', 'max'].includes(value.kind);
+      if (isAggregate(value) && s.value.kind !== 'call' && !copiesSlot) {
         this.report(
           'aggregateInExpression',
           s.value.span,

@@ -211,4 +211,13 @@ describe('code generation semantics', () => {
     assert.equal(v('@g'), 32n);
     assert.equal(v('@h'), 24n);
   });
+
+  it('@b = @a of a count or max map copies the whole slot (0.17 printed @c[2]: 2, @y: 7)', () => {
+    const { vm } = runProgram(
+      compileOk('BEGIN { @k[1] = count(); @k[1] = count(); @c[2] = @k[1]; @x = max(7); @y = @x; }'),
+    );
+    assert.equal(readU64(vm.value('@c', u64le(2n))!), 2n);
+    assert.deepEqual(vm.value('@y', u64le(0n)), vm.value('@x', u64le(0n)));
+    assert.equal(readI64(vm.value('@y', u64le(0n))!), 7n);
+  });
 });

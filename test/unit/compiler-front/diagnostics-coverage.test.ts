@@ -84,7 +84,7 @@ const CASES: Record<DiagnosticKey, Case> = {
   castInvalid: { program: 'BEGIN { @ = (int8[4])1; }', span: [1, 13, 22] },
   unaryInvalid: { program: 'BEGIN { $x = -"a"; }', span: [1, 14, 15] },
   conditionType: { program: 'BEGIN { if ("a") {} }', span: [1, 13, 16] },
-  aggregateInExpression: { program: 'BEGIN { @c = count(); @y = @c; }', span: [1, 28, 30] },
+  aggregateInExpression: { program: 'BEGIN { @c = count(); $y = @c; }', span: [1, 28, 30] },
   invalidEnvValue: {
     program: 'BEGIN { }',
     span: [1, 1, 2],
