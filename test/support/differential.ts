@@ -8,6 +8,11 @@ export interface DiffCase {
   name: string;
   /** The program; `WORKLOAD` is replaced by the workload binary's path. */
   program: string;
+  /**
+   * What bpftrace runs instead of `program`: the same semantics written around a 0.17 bug
+   * that this kernel exposes (the expected output still comes from bpftrace). Say which bug.
+   */
+  oracleProgram?: string;
   /** Iterations of the workload (each: one getppid, one write of i bytes, one USDT tick). Default 50; 0 runs no -c. */
   iterations?: number;
   /** Workload mode after the count (`watch` also writes a u64 at 0x10000000). */
@@ -47,7 +52,8 @@ export function commandLine(tool: 'bpftrace' | 'bpfq', c: DiffCase, workload: st
   const iterations = c.iterations ?? 50;
   if (iterations > 0)
     args.push('-c', `${workload} ${iterations}${c.mode !== undefined ? ` ${c.mode}` : ''}`);
-  args.push('-e', c.program.replaceAll('WORKLOAD', workload), ...(c.params ?? []));
+  const program = tool === 'bpftrace' ? (c.oracleProgram ?? c.program) : c.program;
+  args.push('-e', program.replaceAll('WORKLOAD', workload), ...(c.params ?? []));
   return [tool === 'bpftrace' ? 'bpftrace' : bpfqBin, ...args];
 }
 
