@@ -16,6 +16,7 @@ import {
   counterMap,
   countInto,
   elfFileOffset,
+  hardwareBreakpointCount,
   program,
   snapshot,
   symbolAddress,
@@ -232,6 +233,10 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
   });
 
   it('watchpoint: counts the writes of the target process to an address', async () => {
+    // The kernel's own breakpoint counter says what the hardware delivers here: 9 on bare
+    // metal, 0 in a virtual machine without debug registers (where bpftrace 0.17 counts 0 too).
+    // The BPF program must see exactly what the kernel counted.
+    const delivered = hardwareBreakpointCount(9);
     const before = snapshot();
     // The workload waits on stdin before it runs, so the breakpoint is set on its pid first.
     const child = spawn(wl, ['9', 'watch'], { stdio: ['pipe', 'ignore', 'ignore'] });
@@ -245,7 +250,7 @@ describe('attaching probes', needs('bpf', 'tracefs', 'cc'), () => {
       },
       child.pid,
     );
-    assert.equal(n, 9);
+    assert.equal(n, delivered, `the kernel's breakpoint counter saw ${delivered} of 9 writes`);
     assertNothingLeft(before, ATTACH_NAMES);
   });
 

@@ -85,17 +85,33 @@ export function assertNothingLeft(before: KernelSnapshot, names: string[] = []):
   assert.deepEqual(left, [], 'BPF programs left loaded');
 }
 
-/** Builds the C workload once per test run; returns its path. */
-export function workloadBinary(): string {
-  const src = join(repoRoot, 'test/kernel/runtime-workload.c');
+/** Builds test/kernel/NAME.c into test/.tmp/NAME once (again when the source changes). */
+export function cProgram(name: string): string {
+  const src = join(repoRoot, `test/kernel/${name}.c`);
   const dir = join(repoRoot, 'test/.tmp');
-  const bin = join(dir, 'runtime-workload');
+  const bin = join(dir, name);
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
     mkdirSync(dir, { recursive: true });
     execFileSync('cc', ['-O1', '-o', `${bin}.${process.pid}`, src]);
     execFileSync('mv', ['-f', `${bin}.${process.pid}`, bin]);
   }
   return bin;
+}
+
+/** Builds the C workload once per test run; returns its path. */
+export function workloadBinary(): string {
+  return cProgram('runtime-workload');
+}
+
+/**
+ * How many of `writes` writes to a watched address this machine's hardware breakpoints
+ * report, counted by the kernel's own perf counter (no BPF): `writes` on bare metal, 0 in a
+ * virtual machine that does not pass debug registers through.
+ */
+export function hardwareBreakpointCount(writes: number): number {
+  return Number(
+    execFileSync(cProgram('hw-breakpoint-count'), [String(writes)], { encoding: 'utf8' }),
+  );
 }
 
 /** `readelf` facts about the workload: a symbol's file offset and the USDT probe's. */
