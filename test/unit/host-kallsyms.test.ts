@@ -44,6 +44,9 @@ describe('kallsyms', () => {
     const zero = '0000000000000000 T _text\n0000000000000000 T foo\n';
     assert.ok(addressesHidden(parseKallsyms(zero)));
     assert.equal(new KernelSymbols(zero).resolve(0x10n), undefined);
+    assert.equal(new KernelSymbols(zero).hidden, true);
+    assert.equal(new KernelSymbols('').hidden, true, 'an unreadable kallsyms names nothing either');
+    assert.equal(new KernelSymbols(KALLSYMS).hidden, false);
   });
 
   it('answers kaddr from a kallsyms file', () => {

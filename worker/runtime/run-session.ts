@@ -131,7 +131,12 @@ export async function runSession(
       ? (await import('../symbols/live-symbolizer.js')).liveSymbolizer()
       : undefined;
   const symbolizer = options.symbolizer ?? live ?? noSymbols;
-  if (live && needs.kernel) live.loadKernelSymbols();
+  if (live && needs.kernel && live.loadKernelSymbols().hidden) {
+    log(
+      'WARNING: /proc/kallsyms shows this process no kernel addresses (kptr_restrict; ' +
+        'CAP_SYSLOG lifts it): kernel stacks and ksym() print addresses without names',
+    );
+  }
   const traced = options.pid ?? options.child?.pid;
   let remembered = 0;
   const rememberTraced = (): void => {

@@ -19,6 +19,11 @@ interface Entry {
 export class KernelSymbols {
   private readonly addrs: BigUint64Array;
   private readonly names: string[];
+  /**
+   * True when the table names nothing: kallsyms was unreadable, or showed every address as
+   * 0 (kptr_restrict, for a reader without CAP_SYSLOG).
+   */
+  readonly hidden: boolean;
 
   /** Builds the table from /proc/kallsyms text, in file order as bcc reads it. */
   constructor(kallsymsText: string) {
@@ -34,8 +39,8 @@ export class KernelSymbols {
       entries.push({ addr: BigInt(`0x${line.slice(0, sp)}`), name: name.trimEnd(), key: 0 });
     }
     // kptr_restrict: without CAP_SYSLOG every address reads 0 and nothing can be named.
-    const hidden = entries.every((e) => e.addr === 0n);
-    const table = hidden ? [] : entries;
+    this.hidden = entries.every((e) => e.addr === 0n);
+    const table = this.hidden ? [] : entries;
     let min = table[0]?.addr ?? 0n;
     let max = min;
     for (const e of table) {
