@@ -1,13 +1,18 @@
 // Which node a job (or a probe listing) goes to: the one named, which must be live, or the
 // only live node. With several live nodes and none named, the caller must choose.
-import { liveNodes } from '../service/nodes.js';
+import { liveNodes, type LiveNode } from '../service/nodes.js';
 import type { ApiContext } from './context.js';
 import { badRequest, unavailable } from './problem.js';
 
-export async function chooseNode(ctx: ApiContext, requested: string | undefined): Promise<string> {
-  const names = (await liveNodes(ctx.redis, ctx.keys)).map((n) => n.name);
+export async function chooseLiveNode(
+  ctx: ApiContext,
+  requested: string | undefined,
+): Promise<LiveNode> {
+  const nodes = await liveNodes(ctx.redis, ctx.keys);
+  const names = nodes.map((n) => n.name);
   if (requested !== undefined) {
-    if (names.includes(requested)) return requested;
+    const node = nodes.find((n) => n.name === requested);
+    if (node !== undefined) return node;
     throw badRequest(
       names.length === 0
         ? `Unknown node '${requested}': no node is live.`
@@ -15,10 +20,14 @@ export async function chooseNode(ctx: ApiContext, requested: string | undefined)
       { nodes: names },
     );
   }
-  if (names.length === 1) return names[0]!;
-  if (names.length === 0)
+  if (nodes.length === 1) return nodes[0]!;
+  if (nodes.length === 0)
     throw unavailable('No worker node is live; start `bpfq worker` on a node.');
   throw badRequest(`Several nodes are live; choose one with \`node\`: ${names.join(', ')}.`, {
     nodes: names,
   });
+}
+
+export async function chooseNode(ctx: ApiContext, requested: string | undefined): Promise<string> {
+  return (await chooseLiveNode(ctx, requested)).name;
 }

@@ -42,10 +42,12 @@ export function compileProblem(errors: CompileError[]): HttpProblem {
 }
 
 /**
- * Whether this host can judge probes (E4xxx diagnostics: tracepoints, binaries, symbols).
- * An API in its own container sees no tracefs; then probe errors are left to the worker of
- * the job's node, which compiles again on its own host. Everything else (syntax, names,
- * types, limits) is the same on every host and is rejected before anything is queued.
+ * Whether this process can judge probes (E4xxx diagnostics: tracepoints, binaries, symbols)
+ * at all: an API in its own container, or run by a user who cannot read tracefs, cannot.
+ * Even then it judges them only for nodes that share its host view (POST /v1/jobs); probe
+ * errors are otherwise left to the worker of the job's node, which compiles again on its own
+ * host. Everything else (syntax, names, types, limits) is the same on every host and is
+ * rejected before anything is queued.
  */
 export function hostSeesProbes(): boolean {
   try {

@@ -19,6 +19,7 @@ export function jobView(job: JobRecord): ApiJob {
     finishedAt: job.finishedAt,
     error: job.error,
     errorDetail: job.errorDetail,
+    warnings: job.warnings,
     hasResult: job.hasResult,
   };
 }

@@ -290,6 +290,9 @@ class Submission {
 
   private async finished(job: Job): Promise<number> {
     const seconds = elapsedSeconds(job);
+    // What bpftrace would have printed on stderr, as it prints it (servers before the
+    // field send none).
+    for (const w of job.warnings ?? []) this.io.stderr.write(`${w.trimEnd()}\n`);
     if (job.status !== 'completed') {
       const why =
         job.error ?? (job.status === 'cancelled' ? 'the job was cancelled' : 'the job failed');
@@ -298,6 +301,7 @@ class Submission {
         this.io.stderr.write(
           renderDiagnostics(this.options.programName, this.options.request.program, diagnostics),
         );
+        if (job.errorDetail?.hint) this.io.stderr.write(`HINT: ${job.errorDetail.hint}\n`);
       } else {
         this.io.stderr.write(`bpfq submit: job ${job.id} ${job.status}: ${why}\n`);
         if (job.errorDetail?.log) this.io.stderr.write(`${job.errorDetail.log.trimEnd()}\n`);

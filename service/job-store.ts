@@ -25,6 +25,7 @@ function encode(job: JobRecord): string[] {
     'finishedAt', job.finishedAt ?? '',
     'error', job.error ?? '',
     'errorDetail', job.errorDetail === null ? '' : JSON.stringify(job.errorDetail),
+    'warnings', JSON.stringify(job.warnings),
     'hasResult', job.hasResult ? '1' : '0',
     'cancelRequested', job.cancelRequested ? '1' : '0',
   ]; // prettier-ignore
@@ -53,6 +54,7 @@ export function decodeJob(h: Record<string, string>): JobRecord | undefined {
     finishedAt: orNull(h['finishedAt']),
     error: orNull(h['error']),
     errorDetail: detail === null ? null : (JSON.parse(detail) as JobErrorDetail),
+    warnings: JSON.parse(h['warnings'] || '[]') as string[],
     hasResult: h['hasResult'] === '1',
     cancelRequested: h['cancelRequested'] === '1',
   };

@@ -31,6 +31,8 @@ export interface JobErrorDetail {
   diagnostics?: { line: number; column: number; message: string }[];
   /** The verifier log's last meaningful lines. */
   log?: string;
+  /** What the worker knows of the cause beyond the diagnostics (a capability it lacks). */
+  hint?: string;
 }
 
 export interface JobRecord {
@@ -50,6 +52,11 @@ export interface JobRecord {
   finishedAt: string | null;
   error: string | null;
   errorDetail: JobErrorDetail | null;
+  /**
+   * What the run printed where bpftrace prints to stderr: compiler warnings, cat() errors,
+   * kernel symbols hidden from the worker. Empty until the job ends, and when there were none.
+   */
+  warnings: string[];
   /** True once a result document is stored. */
   hasResult: boolean;
   /** DELETE was asked while the job ran; the worker is stopping it. */

@@ -17,6 +17,8 @@ export interface WorkerHeartbeat {
   running: number;
   startedAt: string;
   lastHeartbeat: string;
+  /** The worker's host view (host-view.ts); absent from workers older than the field. */
+  view?: string;
 }
 
 export interface NodeInfo {
@@ -93,8 +95,20 @@ export async function nodeLastSeen(redis: Redis, keys: Keys): Promise<NodeSeen[]
   return [...byNode.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** A live node as the service sees it: what /v1/nodes shows, and its workers' host views. */
+export interface LiveNode extends NodeInfo {
+  views: string[];
+}
+
+/** What /v1/nodes shows of a node (openapi.yaml, Node). */
+export function nodeInfo(node: LiveNode): NodeInfo {
+  const { views, ...info } = node;
+  void views;
+  return info;
+}
+
 /** Live workers grouped by node, sorted by name. */
-export async function liveNodes(redis: Redis, keys: Keys): Promise<NodeInfo[]> {
+export async function liveNodes(redis: Redis, keys: Keys): Promise<LiveNode[]> {
   // Entries older than a day are certainly dead: trim them so the set cannot grow forever.
   await redis.zremrangebyscore(keys.workers, '-inf', String(Date.now() - FORGET_AFTER_MS));
   const members = await redis.zrange(keys.workers, '0', '-1');
@@ -105,7 +119,7 @@ export async function liveNodes(redis: Redis, keys: Keys): Promise<NodeInfo[]> {
       return keys.worker(m.slice(0, slash), m.slice(slash + 1));
     }),
   );
-  const byNode = new Map<string, NodeInfo>();
+  const byNode = new Map<string, LiveNode>();
   for (const doc of docs) {
     if (doc === null) continue; // expired: the worker stopped beating
     const beat = JSON.parse(doc) as WorkerHeartbeat;
@@ -119,11 +133,13 @@ export async function liveNodes(redis: Redis, keys: Keys): Promise<NodeInfo[]> {
         concurrency: beat.concurrency,
         running: beat.running,
         lastHeartbeat: beat.lastHeartbeat,
+        views: beat.view === undefined ? [] : [beat.view],
       });
     } else {
       node.workers += 1;
       node.concurrency += beat.concurrency;
       node.running += beat.running;
+      if (beat.view !== undefined && !node.views.includes(beat.view)) node.views.push(beat.view);
       if (beat.lastHeartbeat > node.lastHeartbeat) node.lastHeartbeat = beat.lastHeartbeat;
     }
   }

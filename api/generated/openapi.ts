@@ -280,6 +280,8 @@ export interface components {
       diagnostics?: components['schemas']['CompileError'][];
       /** @description The verifier log's last meaningful lines. */
       log?: string;
+      /** @description What the worker knows of the cause beyond the diagnostics, e.g. that it cannot read the traced process's files without CAP_SYS_PTRACE. */
+      hint?: string;
     };
     Job: {
       id: string;
@@ -299,6 +301,8 @@ export interface components {
       finishedAt: string | null;
       error: string | null;
       errorDetail: components['schemas']['JobErrorDetail'] | null;
+      /** @description What the run printed where bpftrace prints to stderr, one message each: compiler warnings (`stdin:1:9-14: WARNING: ...` with the source line), a cat() that could not read its file, kernel symbols hidden from the worker (no CAP_SYSLOG). Filled in when the job ends; at most 64. */
+      warnings: string[];
       hasResult: boolean;
     };
     JobList: {

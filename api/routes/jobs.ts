@@ -6,7 +6,8 @@ import { errorFields } from '../../service/job-store.js';
 import { isTerminal, type JobRecord } from '../../service/job.js';
 import { readResult, type ResultField } from '../../service/result.js';
 import { principal, requireScope } from '../auth.js';
-import { chooseNode } from '../choose-node.js';
+import { chooseLiveNode } from '../choose-node.js';
+import { hostView } from '../../service/host-view.js';
 import type { ApiContext } from '../context.js';
 import { blockingErrors, compileProblem, hostSeesProbes } from '../dry-run.js';
 import { jobLocation, jobView } from '../job-view.js';
@@ -27,6 +28,7 @@ function idempotencyKey(value: string | undefined): string | undefined {
 export function jobsRouter(ctx: ApiContext): Router {
   const router = Router();
   const seesProbes = hostSeesProbes();
+  const here = hostView();
 
   async function load(tenant: string, id: string): Promise<JobRecord> {
     const job = await ctx.jobs.getFor(tenant, id);
@@ -67,13 +69,30 @@ export function jobsRouter(ctx: ApiContext): Router {
       }
     }
     // Compile before queueing, so a bad program is a 400 with its diagnostics and nothing is
-    // queued. The pid is not passed: it names a process on the job's node, not here.
+    // queued. Syntax, names, types and limits are judged the same on every host. Probes
+    // (tracepoints, binaries, symbols) are judged here only when a worker of the job's node
+    // sees this kernel and these files (host-view.ts); else that worker judges them when it
+    // compiles the job. A pid names a process of the node, so it is passed only then.
     const dry = await ctx.compiler.compile({ program: request.program, params: request.params });
     if (dry !== undefined) {
-      const errors = blockingErrors(dry, seesProbes);
+      const errors = blockingErrors(dry, false);
       if (errors.length > 0) throw compileProblem(errors);
     }
-    const node = await chooseNode(ctx, request.node);
+    const live = await chooseLiveNode(ctx, request.node);
+    const node = live.name;
+    const sameView = seesProbes && here !== undefined && live.views.includes(here);
+    if (dry !== undefined && !dry.ok && sameView) {
+      const judged =
+        request.pid === undefined
+          ? dry
+          : await ctx.compiler.compile({
+              program: request.program,
+              params: request.params,
+              pid: request.pid,
+            });
+      const errors = judged === undefined ? [] : blockingErrors(judged, true);
+      if (errors.length > 0) throw compileProblem(errors);
+    }
     const record: JobRecord = {
       id: randomUUID(),
       tenant,
@@ -89,6 +108,7 @@ export function jobsRouter(ctx: ApiContext): Router {
       finishedAt: null,
       error: null,
       errorDetail: null,
+      warnings: [],
       hasResult: false,
       cancelRequested: false,
     };

@@ -1,7 +1,7 @@
 // /v1/compile, /v1/probes, /v1/nodes and /v1/tokens.
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { liveNodes } from '../../service/nodes.js';
+import { liveNodes, nodeInfo } from '../../service/nodes.js';
 import type { Scope } from '../../service/tokens.js';
 import { principal, requireScope } from '../auth.js';
 import { chooseNode } from '../choose-node.js';
@@ -73,7 +73,7 @@ export function miscRouter(ctx: ApiContext): Router {
   });
 
   router.get('/nodes', requireScope('jobs:read'), async (_req, res) => {
-    res.json({ items: await liveNodes(ctx.redis, ctx.keys) });
+    res.json({ items: (await liveNodes(ctx.redis, ctx.keys)).map(nodeInfo) });
   });
 
   router.post('/tokens', requireScope('admin'), async (req, res) => {

@@ -16,12 +16,15 @@ export interface Job {
   readonly finishedAt?: string | null;
   readonly error?: string | null;
   readonly errorDetail?: JobErrorDetail | null;
+  /** What bpftrace would have printed on stderr (openapi.yaml, Job.warnings). */
+  readonly warnings?: readonly string[];
 }
 
 export interface JobErrorDetail {
   readonly kind?: string;
   readonly diagnostics?: readonly { line: number; column: number; message: string }[];
   readonly log?: string;
+  readonly hint?: string;
 }
 
 export interface SubmitRequest {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { needs } from '../support/needs.js';
 import { startHarness, type Harness } from './harness.js';
+import { hostView } from '../../service/host-view.js';
 import { writeHeartbeat } from '../../service/nodes.js';
 import { queueName } from '../../service/keys.js';
 import { Queue } from 'bullmq';
@@ -19,7 +20,7 @@ describe('job API', needs('redis-server'), () => {
   let bob: string;
 
   // A node announced by heartbeat, as a worker would, but with no worker consuming its queue.
-  async function announce(node: string): Promise<void> {
+  async function announce(node: string, view?: string): Promise<void> {
     await writeHeartbeat(
       h.api.ctx.redis,
       h.api.ctx.keys,
@@ -33,6 +34,7 @@ describe('job API', needs('redis-server'), () => {
         running: 0,
         startedAt: new Date().toISOString(),
         lastHeartbeat: new Date().toISOString(),
+        ...(view === undefined ? {} : { view }),
       },
       60_000,
     );
@@ -287,6 +289,54 @@ describe('job API', needs('redis-server'), () => {
     );
     await h.api.ctx.redis.del(h.api.ctx.keys.worker('node-b', 'w-node-b'));
   });
+
+  it(
+    'judges probes only for a node that sees this kernel and these files, else its worker does',
+    needs('tracefs'),
+    async () => {
+      const here = hostView();
+      assert.ok(here, 'this host has a boot id and a mount namespace');
+      await announce('node-here', here);
+      await announce('node-elsewhere', 'another-boot-id mnt:[1]');
+      const probe = 'tracepoint:syscalls:sys_enter_nonexistent { @ = count(); }';
+      try {
+        const rejected = await api('post', '/v1/jobs').send({
+          program: probe,
+          durationSeconds: 5,
+          node: 'node-here',
+        });
+        h.openapi.check('POST', '/v1/jobs', rejected);
+        assert.equal(rejected.status, 400);
+        const problem = JSON.parse(rejected.text) as { errors: { line: number; column: number }[] };
+        assert.deepEqual(
+          problem.errors.map((e) => [e.line, e.column]),
+          [[1, 1]],
+        );
+        // Another host may well have that tracepoint: its worker compiles and judges the job.
+        const deferred = await api('post', '/v1/jobs').send({
+          program: probe,
+          durationSeconds: 5,
+          node: 'node-elsewhere',
+        });
+        h.openapi.check('POST', '/v1/jobs', deferred);
+        assert.equal(deferred.status, 202);
+        // What is wrong on every host is rejected whatever the node.
+        const typeError = await api('post', '/v1/jobs').send({
+          program: 'BEGIN { @x = hist(); }',
+          durationSeconds: 5,
+          node: 'node-elsewhere',
+        });
+        assert.equal(typeError.status, 400);
+        // /v1/nodes shows no host views.
+        const nodes = await api('get', '/v1/nodes');
+        h.openapi.check('GET', '/v1/nodes', nodes);
+        assert.ok(!nodes.text.includes(here), 'host views stay inside the service');
+      } finally {
+        for (const n of ['node-here', 'node-elsewhere'])
+          await h.api.ctx.redis.del(h.api.ctx.keys.worker(n, `w-${n}`));
+      }
+    },
+  );
 
   it('issues tokens only to admins (403 otherwise)', async () => {
     const res = await api('post', '/v1/tokens').send({ tenant: 'eve' });

@@ -59,6 +59,7 @@ function job(tenant: string): JobRecord {
     finishedAt: null,
     error: null,
     errorDetail: null,
+    warnings: [],
     hasResult: false,
     cancelRequested: false,
   };

@@ -6,7 +6,7 @@
 // left loaded.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { Server } from 'node:http';
@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { needs } from '../support/needs.js';
+import { cleanStderr } from '../support/differential.js';
 import { repoRoot, workloadBinary } from '../kernel/runtime-helpers.js';
 import { bpfFdsOf, bpfProgIdsOf, programExists } from './kernel-state.js';
 import { kernelRunner } from '../../worker/service/kernel-runner.js';
@@ -29,6 +30,7 @@ interface ApiJob {
     kind: string;
     diagnostics?: { line: number; column: number; message: string }[];
   } | null;
+  warnings: string[];
   hasResult: boolean;
 }
 
@@ -307,6 +309,7 @@ describe(
         finishedAt: null,
         error: null,
         errorDetail: null,
+        warnings: [],
         hasResult: false,
         cancelRequested: false,
       });
@@ -423,6 +426,25 @@ describe(
       assert.equal(done.status, 'failed');
       assert.equal(done.errorDetail?.kind, 'pid');
       assert.match(done.error ?? '', /process 4194311 does not exist/);
+    });
+
+    it('keeps what bpftrace prints on stderr as the job’s warnings', async () => {
+      // A compiler warning (with its source line and caret) and a cat() of a missing file.
+      const program =
+        'BEGIN { $a = -1; if ($a < (uint64)1) { printf("x\\n"); } cat("/nonexistent/x"); exit(); }';
+      const oracle = spawnSync('bpftrace', ['-e', program], { encoding: 'utf8' });
+      const expected = cleanStderr(oracle.stderr);
+      assert.match(expected, /WARNING: comparison of integers of different signs/);
+      assert.match(expected, /ERROR: failed to open file/);
+      const created = await submit({ program, durationSeconds: 5 });
+      const done = await finished(created.id);
+      h.openapi.check(
+        'GET',
+        '/v1/jobs/{id}',
+        await auth(request(h.app).get(`/v1/jobs/${done.id}`)),
+      );
+      assert.equal(done.status, 'completed');
+      assert.equal(done.warnings.map((w) => `${w}\n`).join(''), expected);
     });
 
     /** `bin/bpfq worker` as its own process, for the node `node`; resolves once it is ready. */

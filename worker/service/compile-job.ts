@@ -1,13 +1,19 @@
 // Compiles a job's program on this node (its tracepoints, BTF and binaries). Compile errors
 // fail the job for good, with the diagnostics (line, column, message) stored so the API can
-// show them. A job with a pid gets the in-kernel pid filter (pid-filter.ts).
+// show them; warnings go with the artifact to become the job's warnings. A job with a pid gets the in-kernel pid filter (pid-filter.ts).
 import type { Artifact } from '../../compiler/artifact.js';
 import type { CompilerHost } from '../../compiler/host.js';
-import { compile } from '../../compiler/index.js';
+import { compile, formatDiagnostic } from '../../compiler/index.js';
 import { TraceFailure, type TraceRequest } from './job-runner.js';
 import { filterByPid } from './pid-filter.js';
 
-export function compileJob(request: TraceRequest, host: CompilerHost): Artifact {
+export interface CompiledJob {
+  artifact: Artifact;
+  /** The compiler's warnings, each as bpftrace prints it (`stdin:1:9-14: WARNING: ...`). */
+  warnings: string[];
+}
+
+export function compileJob(request: TraceRequest, host: CompilerHost): CompiledJob {
   let result: ReturnType<typeof compile>;
   try {
     result = compile(
@@ -37,5 +43,11 @@ export function compileJob(request: TraceRequest, host: CompilerHost): Artifact 
       true,
     );
   }
-  return request.pid === null ? result.artifact : filterByPid(result.artifact, request.pid);
+  const source = { name: 'stdin', text: request.program };
+  const warnings = result.diagnostics
+    .filter((d) => d.severity === 'warning')
+    .map((d) => formatDiagnostic(d, source).trimEnd());
+  const artifact =
+    request.pid === null ? result.artifact : filterByPid(result.artifact, request.pid);
+  return { artifact, warnings };
 }

@@ -1,6 +1,6 @@
 // The compile thread's side (see compile-thread.ts): compiles each request with this thread's
 // own node host (its tracefs, BTF and ELF caches stay warm between jobs) and posts back the
-// artifact, or the TraceFailure's parts, or an internal error's message.
+// artifact and warnings, or the TraceFailure's parts, or an internal error's message.
 import { parentPort } from 'node:worker_threads';
 import { nodeHost } from '../../host/node-host.js';
 import { compileJob } from './compile-job.js';
@@ -14,7 +14,7 @@ const host = nodeHost();
 port.on('message', (message: CompileRequestMessage) => {
   let reply: CompileReply;
   try {
-    reply = { seq: message.seq, artifact: compileJob(message.request, host) };
+    reply = { seq: message.seq, compiled: compileJob(message.request, host) };
   } catch (err) {
     reply =
       err instanceof TraceFailure

@@ -5,8 +5,8 @@
 // contract), so it crosses to the main thread by structured clone. One thread serves every
 // job of the worker, one compile at a time, as the main thread did before.
 import { SHARE_ENV, Worker } from 'node:worker_threads';
-import type { Artifact } from '../../compiler/artifact.js';
 import type { JobErrorDetail } from '../../service/job.js';
+import type { CompiledJob } from './compile-job.js';
 import { TraceFailure, type TraceRequest } from './job-runner.js';
 
 export interface CompileRequestMessage {
@@ -15,12 +15,12 @@ export interface CompileRequestMessage {
 }
 
 export type CompileReply =
-  | { seq: number; artifact: Artifact }
+  | { seq: number; compiled: CompiledJob }
   | { seq: number; failure: { detail: JobErrorDetail; message: string; permanent: boolean } }
   | { seq: number; error: string };
 
 interface Pending {
-  resolve(artifact: Artifact): void;
+  resolve(compiled: CompiledJob): void;
   reject(err: unknown): void;
 }
 
@@ -29,11 +29,11 @@ export class CompileThread {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
 
-  /** compileJob() on the thread: resolves with the artifact, rejects as compileJob throws. */
-  compile(request: TraceRequest): Promise<Artifact> {
+  /** compileJob() on the thread: resolves as it returns, rejects as it throws. */
+  compile(request: TraceRequest): Promise<CompiledJob> {
     const thread = this.start();
     const seq = ++this.seq;
-    return new Promise<Artifact>((resolve, reject) => {
+    return new Promise<CompiledJob>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       thread.ref(); // a compile in flight keeps the process alive until it answers
       thread.postMessage({ seq, request } satisfies CompileRequestMessage);
@@ -59,7 +59,7 @@ export class CompileThread {
       if (waiter === undefined) return;
       this.pending.delete(reply.seq);
       if (this.pending.size === 0) thread.unref();
-      if ('artifact' in reply) waiter.resolve(reply.artifact);
+      if ('compiled' in reply) waiter.resolve(reply.compiled);
       else if ('failure' in reply) {
         const f = reply.failure;
         waiter.reject(new TraceFailure(f.detail, f.message, f.permanent));

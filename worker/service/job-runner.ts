@@ -21,6 +21,11 @@ export interface TraceHooks {
   onOutput(record: OutputRecord): void;
   /** Every probe is attached: what the job traces is now being traced. */
   onAttached(probes: number): void;
+  /**
+   * What bpftrace would print on stderr: compiler warnings, a `cat()` that could not read
+   * its file, kernel symbols hidden from the worker. They become the job's `warnings`.
+   */
+  onWarning(text: string): void;
 }
 
 export interface TraceOutcome {

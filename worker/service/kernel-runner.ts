@@ -2,6 +2,7 @@
 // binaries), then run it with the runtime's session, which loads, attaches, polls, detaches
 // and tears everything down. Errors are sorted into permanent ones (the program, the
 // verifier, a missing kernel feature, a failed attach) and transient ones.
+import { readdirSync } from 'node:fs';
 import type { Artifact } from '../../compiler/artifact.js';
 import { listProbes as listProbesText, ListError } from '../../cli/list.js';
 import { nodeHost } from '../../host/node-host.js';
@@ -15,6 +16,7 @@ import {
 import { errnoMessage } from '../libbpf/errors.js';
 import { rejectionReason, rejectionSource } from '../loader/explain-rejection.js';
 import { bpfRunTime } from './bpf-run-time.js';
+import { capabilityFacts, checkWorkerCapabilities } from './capabilities.js';
 import { CompileThread } from './compile-thread.js';
 import {
   TraceFailure,
@@ -63,15 +65,39 @@ function classify(err: unknown, artifact?: Artifact): TraceFailure | unknown {
   if (err instanceof BpfError) {
     // Without privileges every retry fails the same way: say what is missing instead.
     if (err.code === 'EPERM' || err.code === 'EACCES') {
-      return new TraceFailure(
-        { kind: 'not-supported' },
-        `${err.message}: the worker needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)`,
-        true,
-      );
+      return new TraceFailure({ kind: 'not-supported' }, `${err.message}: ${lacking()}`, true);
     }
     return err; // another kernel call failed (ENOMEM, EBUSY, ...): may pass on retry
   }
   return err;
+}
+
+/** What this worker lacks, for a kernel call that was refused permission. */
+function lacking(): string {
+  const report = checkWorkerCapabilities(capabilityFacts());
+  const names = [...report.missing, ...report.degraded].map((n) => n.name);
+  return names.length === 0
+    ? 'the worker holds every capability bpfq asks for, so a security module (seccomp, AppArmor, SELinux) or a sysctl refused it'
+    : `the worker lacks ${names.join(', ')} (docs/deploy.md says what each is for)`;
+}
+
+/**
+ * A job with a pid finds binaries of that process through /proc/PID/root (another mount
+ * namespace: a container). Reading it is a ptrace check: without CAP_SYS_PTRACE a process
+ * of another user is out of reach, and its binaries read as missing. Says so with the
+ * compile error, which otherwise only names the file.
+ */
+function withPidHint(err: unknown, pid: number | null): unknown {
+  if (pid === null || !(err instanceof TraceFailure) || err.detail.kind !== 'compile') return err;
+  try {
+    readdirSync(`/proc/${pid}/root/`);
+    return err;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') return err;
+  }
+  const hint = `this worker cannot read /proc/${pid}/root, where process ${pid}'s files are: tracing another user's process needs CAP_SYS_PTRACE`;
+  return new TraceFailure({ ...err.detail, hint }, `${err.message} (${hint})`, err.permanent);
 }
 
 export function kernelRunner(): JobRunner {
@@ -80,7 +106,10 @@ export function kernelRunner(): JobRunner {
   const compiler = new CompileThread();
   return {
     async run(request: TraceRequest, hooks: TraceHooks): Promise<TraceOutcome> {
-      const artifact = await compiler.compile(request);
+      const { artifact, warnings } = await compiler.compile(request).catch((err: unknown) => {
+        throw withPidHint(err, request.pid);
+      });
+      for (const w of warnings) hooks.onWarning(w);
       try {
         const result = await runSession(artifact, {
           durationMs: request.durationSeconds * 1000,
@@ -92,6 +121,7 @@ export function kernelRunner(): JobRunner {
             if (record.type === 'end') bpfRunTime.sample();
           },
           onStarted: () => hooks.onAttached(artifact.probeCount),
+          onLog: (line) => hooks.onWarning(line),
           // The processor keeps records itself, within the result budget.
           keepRecords: false,
         });

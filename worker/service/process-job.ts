@@ -106,6 +106,7 @@ export class JobProcessor implements RunningJobs {
       streamBudgetBytes: Math.floor(this.o.maxResultBytes / 5),
       maxLiveEvents: 10_000,
     });
+    const warnings = new Warnings();
     let liveChain: Promise<unknown> = Promise.resolve();
     let lostReported = 0;
     const started = Date.now();
@@ -129,6 +130,7 @@ export class JobProcessor implements RunningJobs {
           },
           {
             signal: controller.signal,
+            onWarning: (text) => warnings.add(text),
             onAttached: (probes) => {
               const at = new Date().toISOString();
               liveChain = liveChain.then(() =>
@@ -175,6 +177,7 @@ export class JobProcessor implements RunningJobs {
         ...(outcome.probes === undefined ? {} : { probes: outcome.probes }),
         lostEvents,
         elapsedMs: outcome.elapsedMs,
+        warnings: warnings.list,
         interrupted,
         ...(reason === 'shutdown'
           ? { error: 'interrupted: the worker shut down', detail: { kind: 'interrupted' as const } }
@@ -188,7 +191,7 @@ export class JobProcessor implements RunningJobs {
         err instanceof TraceFailure &&
         (err.permanent || bullJob.attemptsMade + 1 >= (bullJob.opts.attempts ?? 1))
       ) {
-        await this.fail(id, err.message, err.detail, collector);
+        await this.fail(id, err.message, err.detail, collector, warnings.list);
         throw new UnrecoverableError(err.message);
       }
       if (
@@ -201,6 +204,7 @@ export class JobProcessor implements RunningJobs {
           'internal error while running the job',
           { kind: 'internal' },
           collector,
+          warnings.list,
         );
         throw err;
       }
@@ -221,6 +225,7 @@ export class JobProcessor implements RunningJobs {
     message: string,
     detail: JobErrorDetail,
     collector: OutputCollector,
+    warnings: string[],
   ): Promise<void> {
     // A failure after attaching still has output worth keeping (printf before a crash).
     const records = collector.finish();
@@ -229,6 +234,7 @@ export class JobProcessor implements RunningJobs {
       attachedProbes: 0,
       lostEvents: collector.dropped,
       elapsedMs: 0,
+      warnings,
       interrupted: false,
       error: message,
       detail,
@@ -245,6 +251,7 @@ export class JobProcessor implements RunningJobs {
       probes?: string[];
       lostEvents: number;
       elapsedMs: number;
+      warnings: string[];
       interrupted: boolean;
       error?: string;
       detail?: JobErrorDetail;
@@ -273,6 +280,7 @@ export class JobProcessor implements RunningJobs {
     const { changed } = await this.store.transition(id, ['running'], status, {
       finishedAt: new Date().toISOString(),
       hasResult: keep ? '1' : '0',
+      warnings: JSON.stringify(r.warnings),
       ...(r.error === undefined ? {} : errorFields(r.error, r.detail ?? { kind: 'internal' })),
     });
     if (!changed) {
@@ -289,5 +297,32 @@ export class JobProcessor implements RunningJobs {
     }
     await this.event(id, status, r.error);
     await this.store.expireFinished(id, this.o.resultTtlSeconds);
+  }
+}
+
+/**
+ * A job's warnings, bounded: a program that hits the same failing cat() a million times must
+ * not grow the job record without end. Repeats of one message are kept once.
+ */
+class Warnings {
+  static readonly MAX = 64;
+  static readonly MAX_CHARS = 4096;
+  private readonly seen = new Set<string>();
+  private readonly kept: string[] = [];
+  private over = 0;
+
+  add(text: string): void {
+    const t = text.length > Warnings.MAX_CHARS ? `${text.slice(0, Warnings.MAX_CHARS)}...` : text;
+    if (this.seen.has(t)) return;
+    if (this.kept.length >= Warnings.MAX - 1) {
+      this.over++;
+      return;
+    }
+    this.seen.add(t);
+    this.kept.push(t);
+  }
+
+  get list(): string[] {
+    return this.over === 0 ? [...this.kept] : [...this.kept, `... and ${this.over} more`];
   }
 }

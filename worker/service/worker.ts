@@ -8,6 +8,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { keys as makeKeys, queueName } from '../../service/keys.js';
+import { hostView } from '../../service/host-view.js';
 import { removeHeartbeat, writeHeartbeat, type WorkerHeartbeat } from '../../service/nodes.js';
 import { startReaper } from '../../service/reaper.js';
 import { recordBpfRunTime } from '../../service/stats.js';
@@ -136,6 +137,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
 
   const startedAt = new Date().toISOString();
   const features = kernelFeatures();
+  const view = hostView();
   const beat = async (): Promise<void> => {
     const doc: WorkerHeartbeat = {
       node: options.node,
@@ -147,6 +149,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
       running: processor.size,
       startedAt,
       lastHeartbeat: new Date().toISOString(),
+      ...(view === undefined ? {} : { view }),
     };
     await writeHeartbeat(connection, keys, doc, heartbeatMs);
     bpfRunTime.sample();
