@@ -1,13 +1,25 @@
 // `bin/bpfq worker` as a non-root user holding only the capabilities the worker container
 // gets (docker/docker-compose.yml, read from the file), given to it as ambient capabilities
-// through capsh: tracepoint, uprobe, uretprobe, USDT, profile and interval jobs must run to
-// completion through it. Without one of the needed capabilities the
-// worker must refuse to start, naming the capability, within seconds (never hang). Nothing
-// of ours may stay loaded afterwards.
+// through capsh: tracepoint, uprobe, uretprobe, USDT, profile and interval jobs, a job on a
+// binary only its process's mount namespace holds, and kernel stacks with names must work
+// through it. Each listed capability is then taken away in turn: without CAP_BPF,
+// CAP_PERFMON or CAP_DAC_READ_SEARCH the worker refuses to start, naming it, within seconds
+// (never a hang); without CAP_SYS_PTRACE the other-namespace job fails naming it; without
+// CAP_SYSLOG kernel stacks come back as addresses with a warning naming it. Nothing of ours
+// may stay loaded afterwards.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -33,8 +45,8 @@ function composeWorkerCaps(): string[] {
 
 /**
  * The capabilities this test process may hand on: its bounding set. A sandbox may withhold
- * some (CAP_SYS_RESOURCE here, which kernels since 5.11 do not need for BPF); those are left
- * out of the grant and reported, rather than failing on the machine instead of the code.
+ * some; those are left out of the grant and reported, rather than failing on the machine
+ * instead of the code (the tests that take one away still need it granted first).
  */
 function grantable(): Set<string> {
   const status = readFileSync('/proc/self/status', 'utf8');
@@ -93,6 +105,14 @@ function capshWorker(caps: string[], env: Record<string, string>): ChildProcess 
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+}
+
+async function waitUntil(ok: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    assert.ok(Date.now() < deadline, `not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Resolves with stderr once it matches READY, rejects when the process exits or time runs out. */
@@ -173,6 +193,8 @@ describe(
     let dir: string;
     let workload: string;
     let target: ChildProcess | undefined;
+    let nsTarget: ChildProcess | undefined;
+    let hiddenWorkload = '';
     let redis: EmbeddedRedis | undefined;
     let api: ChildProcess | undefined;
     let worker: ChildProcess | undefined;
@@ -192,6 +214,31 @@ describe(
       workload = join(dir, 'workload');
       execFileSync('cc', ['-O1', '-g', '-o', workload, join(dir, 'workload.c')]);
       target = spawn(workload, [], { stdio: 'ignore' });
+      // A second copy runs from a tmpfs mounted only in its own mount namespace, as a
+      // container's binaries are: the host's ${dir}/ns stays empty.
+      const nsDir = join(dir, 'ns');
+      mkdirSync(nsDir, { mode: 0o755 });
+      hiddenWorkload = join(nsDir, 'workload');
+      nsTarget = spawn(
+        'unshare',
+        [
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `mount -t tmpfs -o mode=0755 bpfq-ns ${nsDir} && cp ${workload} ${nsDir}/ && exec ${hiddenWorkload}`,
+        ],
+        { stdio: 'ignore' },
+      );
+      await waitUntil(() => {
+        try {
+          return readlinkSync(`/proc/${nsTarget?.pid}/exe`).endsWith('/ns/workload');
+        } catch {
+          return false;
+        }
+      }, 10_000);
+      assert.ok(!existsSync(hiddenWorkload), 'the copy is visible on the host');
 
       redis = await startEmbeddedRedis({ dataDir: join(dir, 'redis') });
       const token = `adm-${randomBytes(12).toString('hex')}`;
@@ -221,6 +268,7 @@ describe(
       await stop(worker);
       await stop(api);
       target?.kill('SIGKILL');
+      nsTarget?.kill('SIGKILL');
       await redis?.stop();
       rmSync(dir, { recursive: true, force: true });
       // Programs are freed asynchronously after their last fd closes: allow a moment.
@@ -298,6 +346,101 @@ describe(
       for (const r of runs) {
         assert.match(r.out, /^@n: [1-9]\d*$/m, r.kind);
       }
+    });
+
+    /** Submits PROGRAM (with ARGS) to NODE and waits for the submit command to end. */
+    async function submit(
+      node: string,
+      program: string,
+      args: string[] = [],
+    ): Promise<{ code: number | null; out: string; log: string }> {
+      const child = spawn(
+        bpfq,
+        [
+          'submit',
+          '-e',
+          program,
+          ...args,
+          '--node',
+          node,
+          '--duration',
+          '2s',
+          '--wait',
+          '-q',
+          '--timeout',
+          '60s',
+        ],
+        { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+      const { code, log } = await exitOf(child, 90_000);
+      return { code, out, log };
+    }
+
+    /** A worker on its own node with every listed capability but MISSING; stopped after BODY. */
+    async function withWorkerWithout(
+      missing: string,
+      body: (node: string, log: () => string) => Promise<void>,
+    ): Promise<void> {
+      assert.ok(caps.includes(missing), `${missing} is not in the compose list`);
+      const node = `${NODE}-without-${missing}`;
+      const child = capshWorker(
+        caps.filter((c) => c !== missing),
+        { ...serviceEnv, BPFQ_NODE: node },
+      );
+      let log = '';
+      child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+      try {
+        await waitFor(child, /ready/, 30_000);
+        await body(node, () => log);
+      } finally {
+        await stop(child);
+      }
+    }
+
+    // The two capabilities a worker starts without (saying so) must each be needed by some
+    // job: with the whole list that job works, without the capability it fails or warns,
+    // naming it.
+    const hiddenBinaryJob = (): { program: string; args: string[] } => ({
+      // The workload copy exists only in its own mount namespace: the worker reaches it
+      // through /proc/PID/root, a ptrace-read check on a process of another user.
+      program: `uprobe:${hiddenWorkload}:work { @n = count(); }`,
+      args: ['--pid', String(nsTarget?.pid)],
+    });
+    const KSTACK = 'tracepoint:syscalls:sys_enter_getppid { @[kstack(2)] = count(); }';
+
+    it('traces a binary in another mount namespace through /proc/PID/root, and names kernel frames', async () => {
+      const { program, args } = hiddenBinaryJob();
+      const ns = await submit(NODE, program, args);
+      assert.equal(ns.code, 0, ns.log);
+      assert.match(ns.out, /^@n: [1-9]\d*$/m);
+      const k = await submit(NODE, KSTACK);
+      assert.equal(k.code, 0, k.log);
+      assert.match(k.out, /^ {4}[A-Za-z_][\w.]*\+\d+$/m, 'a kernel frame by name');
+      assert.doesNotMatch(k.log, /CAP_SYSLOG/);
+    });
+
+    it('without CAP_SYS_PTRACE, fails that job naming the capability', async () => {
+      await withWorkerWithout('cap_sys_ptrace', async (node, log) => {
+        assert.match(log(), /without CAP_SYS_PTRACE jobs cannot trace another user's process/);
+        const { program, args } = hiddenBinaryJob();
+        const r = await submit(node, program, args);
+        assert.equal(r.code, 2, `the job failed (exit 2):\n${r.log}`);
+        assert.match(r.log, /needs CAP_SYS_PTRACE/);
+        assert.match(r.log, new RegExp(`cannot read /proc/${nsTarget?.pid}/root`));
+      });
+    });
+
+    it('without CAP_SYSLOG, completes a kstack job with addresses and a warning naming it', async () => {
+      await withWorkerWithout('cap_syslog', async (node, log) => {
+        assert.match(log(), /without CAP_SYSLOG jobs cannot read kernel symbol addresses/);
+        const r = await submit(node, KSTACK);
+        assert.equal(r.code, 0, r.log);
+        assert.match(r.log, /^WARNING: .*kallsyms.*CAP_SYSLOG/m);
+        assert.match(r.out, /^ {4}0x[0-9a-f]+$/m, 'kernel frames as addresses');
+        assert.doesNotMatch(r.out, /^ {4}[A-Za-z_][\w.]*\+\d+$/m);
+      });
     });
 
     for (const missing of ['cap_bpf', 'cap_perfmon', 'cap_dac_read_search']) {

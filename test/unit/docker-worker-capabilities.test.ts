@@ -16,9 +16,12 @@ import {
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const compose = parse(readFileSync(`${root}docker/docker-compose.yml`, 'utf8')) as {
-  services: Record<string, { cap_add?: string[] }>;
+  services: Record<string, { cap_add?: string[]; ulimits?: Record<string, unknown> }>;
 };
 const listed = compose.services['worker']?.cap_add ?? [];
+const memlockUnlimited =
+  JSON.stringify(compose.services['worker']?.ulimits?.['memlock']) ===
+  JSON.stringify({ soft: -1, hard: -1 });
 const uprobeOverride =
   (
     parse(readFileSync(`${root}docker/docker-compose.uprobes.yml`, 'utf8')) as {
@@ -37,13 +40,20 @@ function mask(names: readonly string[]): bigint {
   }, 0n);
 }
 
-const modern = { kernel: '6.6.0', tracefsReadable: false, uprobeLinks: true };
+const modern = { kernel: '6.6.0', tracefsReadable: false, uprobeLinks: true, memlockUnlimited };
 /** 5.8 to 6.5: no uprobe_multi links, so uprobes go through the uprobe PMU. */
-const noLinks = { kernel: '6.1.0-13-amd64', tracefsReadable: false, uprobeLinks: false };
+const noLinks = {
+  kernel: '6.1.0-13-amd64',
+  tracefsReadable: false,
+  uprobeLinks: false,
+  memlockUnlimited,
+};
 
 describe('worker capabilities', () => {
   it('knows a reason for every capability the compose files grant, and for no other', () => {
-    const withOverride = [...listed, ...uprobeOverride];
+    // CAP_SYS_RESOURCE is the one alternative granted by no file: the memlock ulimit does its job.
+    assert.ok(memlockUnlimited, 'the worker has an unlimited memlock ulimit');
+    const withOverride = [...listed, ...uprobeOverride, 'SYS_RESOURCE'];
     assert.deepEqual(withOverride.map((n) => `CAP_${n}`).sort(), [...bits.keys()].sort());
   });
 
@@ -125,23 +135,35 @@ describe('worker capabilities', () => {
       kernel: '5.4.0',
       tracefsReadable: true,
       uprobeLinks: false,
+      memlockUnlimited: false,
       effective: mask(['SYS_ADMIN', 'SYS_RESOURCE']),
     });
     assert.deepEqual(report.missing, []);
   });
 
-  it('needs CAP_SYS_RESOURCE only before 5.11, where BPF memory counts against RLIMIT_MEMLOCK', () => {
-    const without = mask(listed.filter((n) => n !== 'SYS_RESOURCE'));
-    assert.deepEqual(checkWorkerCapabilities({ ...modern, effective: without }).missing, []);
-    const old = checkWorkerCapabilities({
-      kernel: '5.10.0-28-amd64',
-      tracefsReadable: true,
-      uprobeLinks: false,
-      effective: without,
-    });
+  it('needs CAP_SYS_RESOURCE only before 5.11, and only without an unlimited memlock ulimit', () => {
+    const without = mask(listed);
+    const limited = { memlockUnlimited: false, effective: without };
+    assert.deepEqual(checkWorkerCapabilities({ ...modern, ...limited }).missing, []);
+    const v510 = { kernel: '5.10.0-28-amd64', tracefsReadable: true, uprobeLinks: false };
+    const old = checkWorkerCapabilities({ ...v510, ...limited });
     assert.deepEqual(
       old.missing.map((n) => n.name),
       ['CAP_SYS_RESOURCE'],
+    );
+    assert.match(
+      describeCapabilities(old),
+      /CAP_SYS_RESOURCE: raise RLIMIT_MEMLOCK.*memlock ulimit/,
+    );
+    // The compose file's ulimit is enough there.
+    assert.deepEqual(
+      checkWorkerCapabilities({ ...v510, memlockUnlimited: true, effective: without }).missing,
+      [],
+    );
+    assert.deepEqual(
+      checkWorkerCapabilities({ ...v510, ...limited, effective: mask([...listed, 'SYS_RESOURCE']) })
+        .missing,
+      [],
     );
     assert.equal(kernelBefore('5.11.0', 5, 11), false);
     assert.equal(kernelBefore('4.19.0', 5, 11), true);

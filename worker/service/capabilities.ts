@@ -1,7 +1,9 @@
 // The Linux capabilities a tracing worker needs, checked once at start-up so that a worker
 // started with too few (a container without cap_add, capsh without ambient capabilities)
 // stops at once with the names of what it lacks, instead of failing every job later with a
-// bare EPERM. docker/docker-compose.yml grants exactly this list; docs/deploy.md explains it.
+// bare EPERM. docker/docker-compose.yml grants this list but CAP_SYS_ADMIN (an override file
+// for kernels without uprobe_multi links) and CAP_SYS_RESOURCE (a memlock ulimit instead);
+// docs/deploy.md explains each.
 import { readdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { uprobeMultiSupported } from '../libbpf/uprobe-multi.js';
@@ -46,7 +48,7 @@ export const WORKER_CAPABILITIES = {
   sysResource: {
     name: 'CAP_SYS_RESOURCE',
     bit: 24,
-    why: 'raise RLIMIT_MEMLOCK, which kernels before 5.11 charge BPF memory to',
+    why: 'raise RLIMIT_MEMLOCK, which kernels before 5.11 charge BPF memory to (an unlimited memlock ulimit, as the compose file sets, does instead)',
   },
 } as const satisfies Record<string, CapabilityNeed>;
 
@@ -59,6 +61,8 @@ export interface CapabilityFacts {
   readonly tracefsReadable: boolean;
   /** Whether uprobes attach by uprobe_multi link (kernel 6.6+), which needs no CAP_SYS_ADMIN. */
   readonly uprobeLinks: boolean;
+  /** Whether RLIMIT_MEMLOCK is already unlimited (`ulimits: memlock: -1` in compose). */
+  readonly memlockUnlimited: boolean;
 }
 
 export interface CapabilityReport {
@@ -81,7 +85,8 @@ export function checkWorkerCapabilities(facts: CapabilityFacts): CapabilityRepor
   if (!has(c.sysPtrace.bit)) degraded.push(c.sysPtrace);
   if (!has(c.syslog.bit)) degraded.push(c.syslog);
   if (!admin && !facts.uprobeLinks) degraded.push(c.sysAdmin);
-  if (kernelBefore(facts.kernel, 5, 11) && !has(c.sysResource.bit)) missing.push(c.sysResource);
+  if (kernelBefore(facts.kernel, 5, 11) && !facts.memlockUnlimited && !has(c.sysResource.bit))
+    missing.push(c.sysResource);
   return { missing, degraded };
 }
 
@@ -103,11 +108,13 @@ export function capabilityFacts(tracefs = '/sys/kernel/tracing'): CapabilityFact
     // Only a permission problem is ours to name; a missing tracefs is reported elsewhere.
     tracefsReadable = (err as NodeJS.ErrnoException).code !== 'EACCES';
   }
+  const limits = readFileSync('/proc/self/limits', 'utf8');
   return {
     effective: BigInt(`0x${hex}`),
     kernel: release(),
     tracefsReadable,
     uprobeLinks: uprobeMultiSupported(),
+    memlockUnlimited: /^Max locked memory\s+unlimited\s+unlimited/m.test(limits),
   };
 }
 
