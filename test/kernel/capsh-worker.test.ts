@@ -311,33 +311,10 @@ describe(
         { kind: 'interval', program: 'interval:ms:100 { @n = count(); }' },
       ];
       const runs = await Promise.all(
-        jobs.map(async ({ kind, program, args = [] }) => {
-          const child = spawn(
-            bpfq,
-            [
-              'submit',
-              '-e',
-              program,
-              ...args,
-              '--node',
-              NODE,
-              '--duration',
-              '2s',
-              '--assert',
-              '@n > 0',
-              '--timeout',
-              '60s',
-            ],
-            {
-              env: { ...process.env, ...env },
-              stdio: ['ignore', 'pipe', 'pipe'],
-            },
-          );
-          let out = '';
-          child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-          const { code, log } = await exitOf(child, 90_000);
-          return { kind, code, out, log };
-        }),
+        jobs.map(async ({ kind, program, args = [] }) => ({
+          kind,
+          ...(await submit(NODE, program, [...args, '--assert', '@n > 0'])),
+        })),
       );
       const failed = runs
         .filter((r) => r.code !== 0)
