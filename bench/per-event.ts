@@ -2,6 +2,9 @@
 // run_time_ns and run_cnt (shown in /proc/PID/fdinfo of its fd). The same programs run under
 // bpfq and bpftrace against the same workload (N write(2) calls); ns/event is
 // run_time_ns / run_cnt, and the instruction count is the verifier's xlated size / 8.
+// run_time_ns covers the program alone; what the traced process pays per event also holds
+// the probe's own mechanism (a uprobe's trap, the attach path), which differs between attach
+// methods. So the workload's wall time is measured too, against a run with nothing attached.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import {
   readFileSync,
@@ -20,6 +23,8 @@ export interface ProgramCost {
   programs: { id: number; runCount: number; runTimeNs: number; insns: number }[];
   nsPerEvent: number;
   insns: number;
+  /** Added wall time of the workload per event, over a run with nothing attached. */
+  wallNsPerEvent: number;
 }
 
 export interface PerEventResult {
@@ -140,11 +145,19 @@ function waitForOutput(child: ChildProcess, text: string, timeoutMs: number): Pr
   });
 }
 
+/** Wall time of one workload run of `events` events, in ns. */
+function workloadNs(wl: string, events: number): number {
+  const t0 = process.hrtime.bigint();
+  execFileSync(wl, [String(events)]);
+  return Number(process.hrtime.bigint() - t0);
+}
+
 async function measure(
   cmd: string,
   program: string,
   wl: string,
   events: number,
+  baselineNs: number,
 ): Promise<ProgramCost> {
   const child = spawn(cmd, ['-e', program], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
@@ -153,7 +166,7 @@ async function measure(
     // event (each case has one probe) and nothing changes for a moment.
     await waitForAttached(child.pid!, 30_000);
     const before = new Map(programsOf(child.pid!).map((p) => [p.id, p]));
-    execFileSync(wl, [String(events)]);
+    const wallNs = workloadNs(wl, events);
     const programs = programsOf(child.pid!)
       .map((p) => ({
         id: p.id,
@@ -168,6 +181,7 @@ async function measure(
       programs,
       nsPerEvent: runs === 0 ? NaN : ns / runs,
       insns: programs.reduce((n, p) => n + p.insns, 0),
+      wallNsPerEvent: (wallNs - baselineNs) / events,
     };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
@@ -184,13 +198,21 @@ export async function benchPerEvent(options: PerEventOptions = {}): Promise<PerE
   const previous = readFileSync(STATS, 'utf8').trim();
   writeFileSync(STATS, '1');
   const results: PerEventResult[] = [];
+  // The fastest of three untraced runs: what the workload costs without any probe.
+  const baselineNs = Math.min(...[0, 1, 2].map(() => workloadNs(wl, events)));
   try {
     for (const c of options.cases ?? DEFAULT_CASES) {
       const program = c.program.replaceAll('WORKLOAD', wl);
       const r: PerEventResult = { name: c.name, program: c.program, events };
       for (const tool of tools) {
         try {
-          r[tool] = await measure(tool === 'bpfq' ? bpfqBin : 'bpftrace', program, wl, events);
+          r[tool] = await measure(
+            tool === 'bpfq' ? bpfqBin : 'bpftrace',
+            program,
+            wl,
+            events,
+            baselineNs,
+          );
         } catch (e) {
           r[tool] = { error: e instanceof Error ? e.message : String(e) };
         }
